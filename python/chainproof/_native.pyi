@@ -1,0 +1,213 @@
+"""Type stubs for the native module (written by hand, kept in step with rust/python)."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, final
+
+from .capability import Capability
+
+__version__: str
+
+_Bytes = bytes | bytearray | memoryview
+_Value = int | Decimal | str
+
+class ReplayStore(Protocol):
+    """A shared replay store: answers True when `key` was fresh and is now recorded."""
+
+    def check_and_insert(self, key: bytes, expires_at: int, now: int) -> bool: ...
+
+@final
+class PublicKey:
+    @staticmethod
+    def from_bytes(data: _Bytes) -> PublicKey: ...
+    @staticmethod
+    def decode(text: str) -> PublicKey: ...
+    def encode(self) -> str: ...
+    def verify(self, message: _Bytes, signature: _Bytes) -> bool: ...
+    def __bytes__(self) -> bytes: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class SigningKey:
+    @staticmethod
+    def generate() -> SigningKey: ...
+    @staticmethod
+    def from_seed(seed: _Bytes) -> SigningKey: ...
+    @staticmethod
+    def decode(text: str) -> SigningKey: ...
+    def encode(self) -> str: ...
+    def seed(self) -> bytes: ...
+    @property
+    def public_key(self) -> PublicKey: ...
+    def sign(self, message: _Bytes) -> bytes: ...
+
+@final
+class Token:
+    @staticmethod
+    def issue(
+        root_key: SigningKey,
+        *,
+        subject: PublicKey | _Bytes,
+        capabilities: Iterable[Capability],
+        purpose: str,
+        audiences: Iterable[str],
+        principal: str,
+        expires_at: int | None = None,
+        expires_in: int | None = None,
+        not_before: int | None = None,
+        max_depth: int | None = None,
+        subject_id: str | None = None,
+        reason: str | None = None,
+        block_id: _Bytes | None = None,
+        now: int | None = None,
+    ) -> Token: ...
+    def delegate(
+        self,
+        holder_key: SigningKey,
+        *,
+        subject: PublicKey | _Bytes,
+        capabilities: Iterable[Capability] | None = None,
+        purpose: str | None = None,
+        audiences: Iterable[str] | None = None,
+        expires_at: int | None = None,
+        expires_in: int | None = None,
+        not_before: int | None = None,
+        max_depth: int | None = None,
+        subject_id: str | None = None,
+        reason: str | None = None,
+        block_id: _Bytes | None = None,
+        principal: str | None = None,
+        check: bool = True,
+        strict: bool = False,
+        now: int | None = None,
+    ) -> Token: ...
+    def invoke(
+        self,
+        holder_key: SigningKey,
+        *,
+        audience: str,
+        action: str,
+        resource: str,
+        args: Mapping[str, _Value] | None = None,
+        request: _Bytes | None = None,
+        issued_at: int | None = None,
+        nonce: _Bytes | None = None,
+        check: bool = True,
+    ) -> Invocation: ...
+    @staticmethod
+    def decode(data: str | _Bytes) -> Token: ...
+    def encode(self) -> str: ...
+    def to_bytes(self) -> bytes: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def holder(self) -> PublicKey: ...
+    @property
+    def root_key(self) -> PublicKey | None: ...
+    @property
+    def block_ids(self) -> list[bytes]: ...
+    @property
+    def tip_hash(self) -> bytes: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Invocation:
+    @staticmethod
+    def decode(data: str | _Bytes) -> Invocation: ...
+    def encode(self) -> str: ...
+    def to_bytes(self) -> bytes: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def issued_at(self) -> int: ...
+    @property
+    def nonce(self) -> bytes: ...
+    def __eq__(self, other: object) -> bool: ...
+
+@final
+class Limits:
+    max_token_bytes: int
+    max_invocation_bytes: int
+    max_blocks: int
+    max_capabilities: int
+    max_actions: int
+    max_constraints: int
+    max_one_of: int
+    max_pattern_bytes: int
+    max_segments: int
+    max_text_bytes: int
+    max_audiences: int
+    max_args: int
+    max_batch: int
+    def __init__(self, **overrides: int) -> None: ...
+
+@final
+class Verdict:
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def hop(self) -> int | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> dict[str, Any] | None: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
+
+_TokenIn = Token | str | _Bytes
+_InvocationIn = Invocation | str | _Bytes
+
+@final
+class Verifier:
+    def __init__(
+        self,
+        trusted_roots: Iterable[PublicKey | _Bytes],
+        audience: str,
+        purposes: Iterable[str] | None = None,
+        *,
+        leeway: int | None = None,
+        freshness: int | None = None,
+        max_depth: int | None = None,
+        strict_attenuation: bool = False,
+        replay_cache: bool | int | ReplayStore | None = None,
+        threads: int | None = None,
+        limits: Limits | None = None,
+        revoked_blocks: Iterable[_Bytes] | None = None,
+        revoked_keys: Iterable[PublicKey | _Bytes] | None = None,
+    ) -> None: ...
+    def verify(
+        self,
+        token: _TokenIn,
+        invocation: _InvocationIn,
+        now: int | None = None,
+        request: _Bytes | None = None,
+    ) -> Verdict: ...
+    def verify_batch(
+        self,
+        pairs: Iterable[tuple[_TokenIn, _InvocationIn] | tuple[_TokenIn, _InvocationIn, _Bytes]],
+        now: int | None = None,
+    ) -> list[Verdict]: ...
+    def revoke_block(self, block_id_bytes: _Bytes) -> None: ...
+    def revoke_key(self, key: PublicKey | _Bytes) -> None: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def limits(self) -> Limits: ...
+
+def verify_signature(public_key: _Bytes, message: _Bytes, signature: _Bytes) -> bool: ...
+def verify_signatures(
+    public_keys: Sequence[_Bytes], messages: Sequence[_Bytes], signatures: Sequence[_Bytes]
+) -> list[bool]: ...
+def reason_codes() -> list[str]: ...

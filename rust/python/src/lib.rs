@@ -1,0 +1,31 @@
+//! PyO3 binding of chainproof-core, importable as `chainproof._native`.
+//!
+//! Only type conversion, lock release and error mapping live here; every
+//! rule is in the core crate.
+#![forbid(unsafe_code)]
+
+mod convert;
+mod errors;
+mod gil;
+mod keys;
+mod token;
+mod verifier;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<keys::PyPublicKey>()?;
+    m.add_class::<keys::PySigningKey>()?;
+    m.add_class::<token::PyToken>()?;
+    m.add_class::<token::PyInvocation>()?;
+    m.add_class::<verifier::PyVerifier>()?;
+    m.add_class::<verifier::PyVerdict>()?;
+    m.add_class::<verifier::PyLimits>()?;
+    m.add_function(wrap_pyfunction!(keys::verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::verify_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(verifier::reason_codes, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,509 @@
+//! The verifier, its limits and its verdicts.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chainproof_core::caps::Purpose;
+use chainproof_core::evidence::evidence_json;
+use chainproof_core::replay::{MemoryReplayCache, ReplayCache, ReplayOutcome};
+use chainproof_core::text::{INVOCATION_PREFIX, TOKEN_PREFIX};
+use chainproof_core::token::sha256;
+use chainproof_core::verdict::Verdict;
+use chainproof_core::verifier::{InvocationInput, Policy, Request, TokenInput, Verifier};
+use chainproof_core::Limits;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyString, PyTuple};
+
+use crate::convert::{
+    bytes_arg, json_to_py, now_or_clock, public_key_arg, str_arg, str_list_arg, u64_arg,
+};
+use crate::errors::{invalid, type_error, IntoPyResult};
+use crate::gil::without_gil;
+use crate::token::{encoded_arg, Encoded, PyInvocation, PyToken};
+
+/// Default bound on the in-memory replay cache.
+const DEFAULT_REPLAY_CAPACITY: usize = 1_000_000;
+
+/// Size and count limits applied to everything a verifier decodes.
+#[pyclass(module = "chainproof._native", name = "Limits", frozen, get_all)]
+#[derive(Clone)]
+pub struct PyLimits {
+    max_token_bytes: usize,
+    max_invocation_bytes: usize,
+    max_blocks: usize,
+    max_capabilities: usize,
+    max_actions: usize,
+    max_constraints: usize,
+    max_one_of: usize,
+    max_pattern_bytes: usize,
+    max_segments: usize,
+    max_text_bytes: usize,
+    max_audiences: usize,
+    max_args: usize,
+    max_batch: usize,
+}
+
+impl From<&Limits> for PyLimits {
+    fn from(l: &Limits) -> Self {
+        PyLimits {
+            max_token_bytes: l.max_token_bytes,
+            max_invocation_bytes: l.max_invocation_bytes,
+            max_blocks: l.max_blocks,
+            max_capabilities: l.max_capabilities,
+            max_actions: l.max_actions,
+            max_constraints: l.max_constraints,
+            max_one_of: l.max_one_of,
+            max_pattern_bytes: l.max_pattern_bytes,
+            max_segments: l.max_segments,
+            max_text_bytes: l.max_text_bytes,
+            max_audiences: l.max_audiences,
+            max_args: l.max_args,
+            max_batch: l.max_batch,
+        }
+    }
+}
+
+impl From<&PyLimits> for Limits {
+    fn from(l: &PyLimits) -> Self {
+        Limits {
+            max_token_bytes: l.max_token_bytes,
+            max_invocation_bytes: l.max_invocation_bytes,
+            max_blocks: l.max_blocks,
+            max_capabilities: l.max_capabilities,
+            max_actions: l.max_actions,
+            max_constraints: l.max_constraints,
+            max_one_of: l.max_one_of,
+            max_pattern_bytes: l.max_pattern_bytes,
+            max_segments: l.max_segments,
+            max_text_bytes: l.max_text_bytes,
+            max_audiences: l.max_audiences,
+            max_args: l.max_args,
+            max_batch: l.max_batch,
+        }
+    }
+}
+
+#[pymethods]
+impl PyLimits {
+    /// The defaults, with any limit overridden by keyword.
+    #[new]
+    #[pyo3(signature = (**overrides))]
+    fn new(overrides: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<Self> {
+        let mut limits = PyLimits::from(&Limits::default());
+        if let Some(overrides) = overrides {
+            for (k, v) in overrides.iter() {
+                let name = str_arg(&k, "limit name")?;
+                let value =
+                    usize::try_from(u64_arg(&v, &name)?).map_err(|_| invalid("limit too large"))?;
+                let slot = match name.as_str() {
+                    "max_token_bytes" => &mut limits.max_token_bytes,
+                    "max_invocation_bytes" => &mut limits.max_invocation_bytes,
+                    "max_blocks" => &mut limits.max_blocks,
+                    "max_capabilities" => &mut limits.max_capabilities,
+                    "max_actions" => &mut limits.max_actions,
+                    "max_constraints" => &mut limits.max_constraints,
+                    "max_one_of" => &mut limits.max_one_of,
+                    "max_pattern_bytes" => &mut limits.max_pattern_bytes,
+                    "max_segments" => &mut limits.max_segments,
+                    "max_text_bytes" => &mut limits.max_text_bytes,
+                    "max_audiences" => &mut limits.max_audiences,
+                    "max_args" => &mut limits.max_args,
+                    "max_batch" => &mut limits.max_batch,
+                    other => return Err(invalid(format!("unknown limit {other:?}"))),
+                };
+                *slot = value;
+            }
+        }
+        Ok(limits)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Limits(max_token_bytes={}, max_blocks={}, max_capabilities={}, max_batch={}, ...)",
+            self.max_token_bytes, self.max_blocks, self.max_capabilities, self.max_batch
+        )
+    }
+}
+
+/// A replay cache implemented in Python (for a store shared between worker
+/// processes): any object with `check_and_insert(key: bytes, expires_at:
+/// int, now: int) -> bool`, returning True when the key was fresh.
+struct PythonReplayCache {
+    store: Py<PyAny>,
+}
+
+impl ReplayCache for PythonReplayCache {
+    fn check_and_insert(&self, key: [u8; 32], expires_at: u64, now: u64) -> ReplayOutcome {
+        Python::attach(|py| {
+            let answer = self.store.call_method1(
+                py,
+                "check_and_insert",
+                (PyBytes::new(py, &key), expires_at, now),
+            );
+            match answer.and_then(|a| a.extract::<bool>(py)) {
+                Ok(true) => ReplayOutcome::Fresh,
+                Ok(false) => ReplayOutcome::Replayed,
+                Err(err) => {
+                    // Fail closed, but let the operator see why.
+                    err.write_unraisable(py, Some(self.store.bind(py)));
+                    ReplayOutcome::Unavailable
+                }
+            }
+        })
+    }
+}
+
+/// Checks tokens and invocations against a policy.
+#[pyclass(module = "chainproof._native", name = "Verifier", frozen)]
+pub struct PyVerifier {
+    inner: Arc<Verifier>,
+}
+
+fn token_input(obj: &Bound<'_, PyAny>) -> PyResult<TokenInput> {
+    if let Ok(t) = obj.cast::<PyToken>() {
+        return Ok(TokenInput::Decoded(t.get().inner.clone()));
+    }
+    Ok(match encoded_arg(obj, "token", TOKEN_PREFIX)? {
+        Encoded::Text(s) => TokenInput::Text(s),
+        Encoded::Binary(b) => TokenInput::Binary(b),
+    })
+}
+
+fn invocation_input(obj: &Bound<'_, PyAny>) -> PyResult<InvocationInput> {
+    if let Ok(i) = obj.cast::<PyInvocation>() {
+        return Ok(InvocationInput::Decoded(i.get().inner.clone()));
+    }
+    Ok(match encoded_arg(obj, "invocation", INVOCATION_PREFIX)? {
+        Encoded::Text(s) => InvocationInput::Text(s),
+        Encoded::Binary(b) => InvocationInput::Binary(b),
+    })
+}
+
+fn request_digest(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<[u8; 32]>> {
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(None),
+        Some(r) => Ok(Some(sha256(&bytes_arg(r, "request")?))),
+    }
+}
+
+fn replay_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn ReplayCache>>> {
+    // Replay protection is on unless explicitly turned off with False.
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Some(Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY))));
+    };
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(b.is_true().then(|| {
+            Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY)) as Arc<dyn ReplayCache>
+        }));
+    }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        let capacity = usize::try_from(u64_arg(obj, "replay_cache")?)
+            .map_err(|_| invalid("replay_cache too large"))?;
+        if capacity == 0 {
+            return Err(invalid(
+                "a replay cache holds at least one entry; pass False to turn it off",
+            ));
+        }
+        return Ok(Some(Arc::new(MemoryReplayCache::new(capacity))));
+    }
+    if obj.hasattr("check_and_insert")? {
+        return Ok(Some(Arc::new(PythonReplayCache {
+            store: obj.clone().unbind(),
+        })));
+    }
+    Err(type_error(
+        "replay_cache",
+        "True, False, a capacity (int) or an object with check_and_insert",
+        obj,
+    ))
+}
+
+#[pymethods]
+impl PyVerifier {
+    #[new]
+    #[pyo3(signature = (trusted_roots, audience, purposes=None, *, leeway=None, freshness=None,
+        max_depth=None, strict_attenuation=false, replay_cache=None, threads=None, limits=None,
+        revoked_blocks=None, revoked_keys=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        trusted_roots: &Bound<'_, PyAny>,
+        audience: &Bound<'_, PyAny>,
+        purposes: Option<&Bound<'_, PyAny>>,
+        leeway: Option<&Bound<'_, PyAny>>,
+        freshness: Option<&Bound<'_, PyAny>>,
+        max_depth: Option<&Bound<'_, PyAny>>,
+        strict_attenuation: bool,
+        replay_cache: Option<&Bound<'_, PyAny>>,
+        threads: Option<&Bound<'_, PyAny>>,
+        limits: Option<&Bound<'_, PyLimits>>,
+        revoked_blocks: Option<&Bound<'_, PyAny>>,
+        revoked_keys: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let limits: Limits = limits.map_or_else(Limits::default, |l| Limits::from(l.get()));
+        if trusted_roots.is_instance_of::<PyBytes>() || trusted_roots.is_instance_of::<PyString>() {
+            return Err(type_error(
+                "trusted_roots",
+                "an iterable of PublicKey or bytes",
+                trusted_roots,
+            ));
+        }
+        let mut roots = HashSet::new();
+        for root in trusted_roots.try_iter().map_err(|_| {
+            type_error(
+                "trusted_roots",
+                "an iterable of PublicKey or bytes",
+                trusted_roots,
+            )
+        })? {
+            roots.insert(public_key_arg(&root?, "trusted_roots")?);
+        }
+        let audience = str_arg(audience, "audience")?;
+        if audience.is_empty() {
+            return Err(invalid("audience must not be empty"));
+        }
+        let purposes = match purposes.filter(|p| !p.is_none()) {
+            None => None,
+            Some(p) => Some(
+                str_list_arg(p, "purposes")?
+                    .iter()
+                    .map(|s| Purpose::parse(s, &limits))
+                    .collect::<Result<Vec<_>, _>>()
+                    .py()?,
+            ),
+        };
+        let mut policy = Policy::new(roots, audience);
+        policy.purposes = purposes;
+        if let Some(v) = leeway.filter(|v| !v.is_none()) {
+            policy.leeway = u64_arg(v, "leeway")?;
+        }
+        if let Some(v) = freshness.filter(|v| !v.is_none()) {
+            policy.freshness = u64_arg(v, "freshness")?;
+        }
+        if let Some(v) = max_depth.filter(|v| !v.is_none()) {
+            policy.max_delegations = usize::try_from(u64_arg(v, "max_depth")?)
+                .map_err(|_| invalid("max_depth too large"))?;
+        }
+        policy.strict_attenuation = strict_attenuation;
+        policy.limits = limits;
+        let threads = match threads.filter(|t| !t.is_none()) {
+            None => None,
+            Some(t) => Some(
+                usize::try_from(u64_arg(t, "threads")?)
+                    .map_err(|_| invalid("threads too large"))?,
+            ),
+        };
+        let verifier = Verifier::new(policy, replay_cache_arg(replay_cache)?, threads).py()?;
+        if let Some(blocks) = revoked_blocks.filter(|b| !b.is_none()) {
+            for id in blocks.try_iter()? {
+                verifier.revoke_block(block_id(&id?)?);
+            }
+        }
+        if let Some(keys) = revoked_keys.filter(|k| !k.is_none()) {
+            for key in keys.try_iter()? {
+                verifier.revoke_key(public_key_arg(&key?, "revoked_keys")?);
+            }
+        }
+        Ok(PyVerifier {
+            inner: Arc::new(verifier),
+        })
+    }
+
+    /// Verifies one (token, invocation) pair. `now` defaults to the system
+    /// clock; `request` (bytes) must then match the invocation's digest.
+    #[pyo3(signature = (token, invocation, now=None, request=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        invocation: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        request: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyVerdict> {
+        let req = Request {
+            token: token_input(token)?,
+            invocation: invocation_input(invocation)?,
+            request_digest: request_digest(request)?,
+        };
+        let now = now_or_clock(now)?;
+        let verifier = self.inner.clone();
+        let verdict = without_gil(py, move || verifier.verify(req, now));
+        Ok(PyVerdict { inner: verdict })
+    }
+
+    /// Verifies many pairs: each item is `(token, invocation)` or
+    /// `(token, invocation, request)`. One verdict per item, in order.
+    #[pyo3(signature = (pairs, now=None))]
+    fn verify_batch(
+        &self,
+        py: Python<'_>,
+        pairs: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyVerdict>> {
+        let now = now_or_clock(now)?;
+        let mut requests = Vec::new();
+        for item in pairs
+            .try_iter()
+            .map_err(|_| type_error("pairs", "an iterable of pairs", pairs))?
+        {
+            let item = item?;
+            let tuple = item
+                .cast::<PyTuple>()
+                .map_err(|_| type_error("pairs", "(token, invocation) tuples", &item))?;
+            let request = match tuple.len() {
+                2 => None,
+                3 => Some(tuple.get_item(2)?),
+                _ => {
+                    return Err(type_error(
+                        "pairs",
+                        "(token, invocation[, request]) tuples",
+                        &item,
+                    ))
+                }
+            };
+            requests.push(Request {
+                token: token_input(&tuple.get_item(0)?)?,
+                invocation: invocation_input(&tuple.get_item(1)?)?,
+                request_digest: request_digest(request.as_ref())?,
+            });
+        }
+        let verifier = self.inner.clone();
+        let verdicts = without_gil(py, move || verifier.verify_batch(requests, now));
+        Ok(verdicts
+            .into_iter()
+            .map(|inner| PyVerdict { inner })
+            .collect())
+    }
+
+    /// Revokes a block id (16 bytes) and so every block below it.
+    fn revoke_block(&self, block_id_bytes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.revoke_block(block_id(block_id_bytes)?);
+        Ok(())
+    }
+
+    /// Revokes a key, as root issuer or as any block's subject.
+    fn revoke_key(&self, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.revoke_key(public_key_arg(key, "key")?);
+        Ok(())
+    }
+
+    /// The number of worker threads.
+    #[getter]
+    fn threads(&self) -> usize {
+        self.inner.threads()
+    }
+
+    /// This verifier's limits.
+    #[getter]
+    fn limits(&self) -> PyLimits {
+        PyLimits::from(&self.inner.policy().limits)
+    }
+
+    fn __repr__(&self) -> String {
+        let p = self.inner.policy();
+        format!(
+            "Verifier(audience={:?}, trusted_roots={}, threads={})",
+            p.audience,
+            p.trusted_roots.len(),
+            self.inner.threads()
+        )
+    }
+}
+
+fn block_id(obj: &Bound<'_, PyAny>) -> PyResult<[u8; 16]> {
+    let raw = bytes_arg(obj, "block_id")?;
+    <[u8; 16]>::try_from(raw.as_slice()).map_err(|_| invalid("a block id is 16 bytes"))
+}
+
+/// The outcome of one verification.
+#[pyclass(module = "chainproof._native", name = "Verdict", frozen)]
+pub struct PyVerdict {
+    inner: Verdict,
+}
+
+fn json_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    static JSON: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    JSON.get_or_try_init(py, || py.import("json").map(|m| m.unbind()))
+        .map(|m| m.bind(py))
+}
+
+#[pymethods]
+impl PyVerdict {
+    /// Whether the request was accepted.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner.ok()
+    }
+
+    /// The stable reason code, `None` when accepted.
+    #[getter]
+    fn reason(&self) -> Option<&'static str> {
+        self.inner.reason().map(|r| r.code())
+    }
+
+    /// The index of the hop at fault (the number of blocks for the
+    /// invocation), `None` when accepted or when no hop is at fault.
+    #[getter]
+    fn hop(&self) -> Option<usize> {
+        self.inner.hop()
+    }
+
+    /// A message for people.
+    #[getter]
+    fn message(&self) -> &str {
+        self.inner.message()
+    }
+
+    /// On acceptance, the chain and the request as data; otherwise `None`.
+    #[getter]
+    fn evidence<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.inner {
+            Verdict::Accepted { token, invocation } => {
+                Ok(Some(json_to_py(py, &evidence_json(token, invocation))?))
+            }
+            Verdict::Refused(_) => Ok(None),
+        }
+    }
+
+    /// The verdict as JSON text: `ok`, `reason`, `hop`, `message`, `evidence`.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        let dict = self.to_dict(py)?;
+        json_module(py)?.call_method1("dumps", (dict,))?.extract()
+    }
+
+    /// The verdict as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("ok", self.ok())?;
+        d.set_item("reason", self.reason())?;
+        d.set_item("hop", self.hop())?;
+        d.set_item("message", self.message())?;
+        d.set_item("evidence", self.evidence(py)?)?;
+        Ok(d)
+    }
+
+    fn __bool__(&self) -> bool {
+        self.inner.ok()
+    }
+
+    fn __repr__(&self) -> String {
+        match self.inner.reason() {
+            None => "Verdict(ok=True)".to_string(),
+            Some(r) => format!(
+                "Verdict(ok=False, reason={:?}, hop={}, message={:?})",
+                r.code(),
+                self.inner.hop().map_or("None".to_string(), |h| h.to_string()),
+                self.inner.message()
+            ),
+        }
+    }
+}
+
+/// Every reason code, in check order.
+#[pyfunction]
+pub fn reason_codes() -> Vec<&'static str> {
+    chainproof_core::verdict::Reason::ALL
+        .iter()
+        .map(|r| r.code())
+        .collect()
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, builds
+# the native module once in release mode, then runs lint, Rust tests and
+# pytest. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+echo "== install (release build of the native module, test and lint tools)"
+"$PY" -m pip install --quiet --upgrade pip
+"$PY" -m pip install --quiet ".[test,lint,bench]"
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --release -- -D warnings
+echo "== ruff"
+"$PY" -m ruff check python tests benches scripts
+"$PY" -m ruff format --check python tests benches scripts
+echo "== mypy --strict"
+"$PY" -m mypy --strict python/chainproof
+
+echo "== cargo test (core, release)"
+cargo test -p chainproof-core --release
+
+echo "== pytest"
+# Run from outside the source tree so the installed package is the one tested.
+"$PY" -m pytest -q -p no:cacheprovider --rootdir=. tests "$@"
+
+echo "== benchmarks (quick mode: small sizes, few rounds, no targets enforced)"
+"$PY" -m pytest -q -p no:cacheprovider benches --benchmark-disable-gc \
+    --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off

@@ -1,0 +1,22 @@
+"""The README's example, end to end."""
+
+import chainproof as cp
+
+
+def test_issue_invoke_verify_round_trip() -> None:
+    root, agent = cp.SigningKey.generate(), cp.SigningKey.generate()
+    token = cp.Token.issue(
+        root,
+        subject=agent.public_key,
+        capabilities=[cp.Capability("bank/invoices/*", ["pay"], {"amount": cp.Max(500)})],
+        purpose="bookkeeping",
+        audiences=["bank"],
+        principal="alice",
+        expires_in=3600,
+    )
+    inv = token.invoke(agent, audience="bank", action="pay", resource="bank/invoices/17", args={"amount": 120})
+    verifier = cp.Verifier([root.public_key], audience="bank")
+    verdict = verifier.verify(token.encode(), inv.encode())
+    assert verdict.ok and verdict.reason is None
+    again = verifier.verify(token, inv)
+    assert not again.ok and again.reason == "REPLAYED"
