@@ -27,6 +27,8 @@ echo "== pytest"
 # Run from outside the source tree so the installed package is the one tested.
 "$PY" -m pytest -q -p no:cacheprovider --rootdir=. tests "$@"
 
+mkdir -p bench-results
 echo "== benchmarks (quick mode: small sizes, few rounds, no targets enforced)"
-"$PY" -m pytest -q -p no:cacheprovider benches --benchmark-disable-gc \
-    --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off
+CHAINPROOF_BENCH_QUICK=1 "$PY" -m pytest -q -p no:cacheprovider benches \
+    --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off \
+    --benchmark-json=bench-results/quick.json

@@ -14,7 +14,9 @@ def test_issue_invoke_verify_round_trip() -> None:
         principal="alice",
         expires_in=3600,
     )
-    inv = token.invoke(agent, audience="bank", action="pay", resource="bank/invoices/17", args={"amount": 120})
+    inv = token.invoke(
+        agent, audience="bank", action="pay", resource="bank/invoices/17", args={"amount": 120}
+    )
     verifier = cp.Verifier([root.public_key], audience="bank")
     verdict = verifier.verify(token.encode(), inv.encode())
     assert verdict.ok and verdict.reason is None

@@ -21,6 +21,17 @@ const MAJOR_TAG: u8 = 6;
 /// The tag of a decimal fraction `[exponent, mantissa]` (RFC 8949 §3.4.4).
 pub const TAG_DECIMAL_FRACTION: u64 = 4;
 
+/// The length of the shortest-form head that announces `value`.
+pub fn head_len(value: u64) -> usize {
+    match value {
+        0..=23 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    }
+}
+
 /// Appends deterministic CBOR items to a byte buffer.
 #[derive(Debug, Default, Clone)]
 pub struct Encoder {

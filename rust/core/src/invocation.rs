@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::caps::{Resource, Value};
-use crate::cbor::{Decoder, Encoder, MapKeys};
+use crate::cbor::{head_len, Decoder, Encoder, MapKeys};
 use crate::crypto::{SigningKey, SIGNATURE_LEN};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -177,7 +177,7 @@ impl Invocation {
             signed,
             signature,
         };
-        if inv.encode().len() > limits.max_invocation_bytes {
+        if inv.encoded_len() > limits.max_invocation_bytes {
             return Err(Error::LimitExceeded(format!(
                 "the invocation would be over {} bytes",
                 limits.max_invocation_bytes
@@ -197,6 +197,16 @@ impl Invocation {
     /// The signature over [`INVOCATION_DOMAIN`] followed by the signed bytes.
     pub fn signature(&self) -> &[u8; SIGNATURE_LEN] {
         &self.signature
+    }
+
+    /// The length of [`Invocation::encode`]'s output, computed without encoding.
+    pub fn encoded_len(&self) -> usize {
+        head_len(3)
+            + head_len(INVOCATION_VERSION)
+            + head_len(self.signed.len() as u64)
+            + self.signed.len()
+            + head_len(SIGNATURE_LEN as u64)
+            + SIGNATURE_LEN
     }
 
     /// The binary encoding: `[version, signed, signature]`.

@@ -10,7 +10,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::caps::{Capability, Purpose};
-use crate::cbor::{Decoder, Encoder, MapKeys};
+use crate::cbor::{head_len, Decoder, Encoder, MapKeys};
 use crate::crypto::{SigningKey, SIGNATURE_LEN};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -380,8 +380,18 @@ impl Token {
         Ok(token)
     }
 
-    fn encoded_len(&self) -> usize {
-        self.encode().len()
+    /// The length of [`Token::encode`]'s output, computed without encoding.
+    pub fn encoded_len(&self) -> usize {
+        let blocks = self.blocks.len();
+        let mut len = head_len(blocks as u64 + 1) + head_len(TOKEN_VERSION);
+        for block in &self.blocks {
+            len += head_len(2)
+                + head_len(block.signed.len() as u64)
+                + block.signed.len()
+                + head_len(SIGNATURE_LEN as u64)
+                + SIGNATURE_LEN;
+        }
+        len
     }
 
     /// The binary encoding: `[version, [signed, signature], ...]`.

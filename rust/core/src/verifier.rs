@@ -452,7 +452,17 @@ fn replay_key(token: &Token, invocation: &Invocation) -> [u8; 32] {
 
 fn prepare(request: Request, limits: &Limits) -> std::result::Result<Prepared, Refusal> {
     let token = match request.token {
-        TokenInput::Decoded(t) => t,
+        // Decoded elsewhere, perhaps under looser limits: the sizes that
+        // bound this verifier's work are checked again.
+        TokenInput::Decoded(t) => {
+            if t.blocks().len() > limits.max_blocks || t.encoded_len() > limits.max_token_bytes {
+                return Err(Refusal::whole(
+                    Reason::LimitExceeded,
+                    "the token is over this verifier's size limits",
+                ));
+            }
+            t
+        }
         TokenInput::Binary(b) => {
             Arc::new(Token::decode(&b, limits).map_err(|f| refusal_from_error(&f.error, f.hop))?)
         }
@@ -462,7 +472,16 @@ fn prepare(request: Request, limits: &Limits) -> std::result::Result<Prepared, R
     };
     let n = token.blocks().len();
     let invocation = match request.invocation {
-        InvocationInput::Decoded(i) => i,
+        InvocationInput::Decoded(i) => {
+            if i.encoded_len() > limits.max_invocation_bytes {
+                return Err(Refusal::at(
+                    Reason::LimitExceeded,
+                    n,
+                    "the invocation is over this verifier's size limits",
+                ));
+            }
+            i
+        }
         InvocationInput::Binary(b) => {
             Arc::new(Invocation::decode(&b, limits).map_err(|e| refusal_from_error(&e, Some(n)))?)
         }

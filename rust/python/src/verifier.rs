@@ -190,7 +190,9 @@ fn request_digest(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<[u8; 32]>> 
 fn replay_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn ReplayCache>>> {
     // Replay protection is on unless explicitly turned off with False.
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(Some(Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY))));
+        return Ok(Some(Arc::new(MemoryReplayCache::new(
+            DEFAULT_REPLAY_CAPACITY,
+        ))));
     };
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(b.is_true().then(|| {
@@ -492,7 +494,9 @@ impl PyVerdict {
             Some(r) => format!(
                 "Verdict(ok=False, reason={:?}, hop={}, message={:?})",
                 r.code(),
-                self.inner.hop().map_or("None".to_string(), |h| h.to_string()),
+                self.inner
+                    .hop()
+                    .map_or("None".to_string(), |h| h.to_string()),
                 self.inner.message()
             ),
         }
