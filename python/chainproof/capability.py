@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, Union
+from typing import ClassVar
 
 from .errors import ArgumentTypeError
 
 __all__ = ["Capability", "Constraint", "Eq", "Max", "Min", "Number", "OneOf", "Prefix", "Value"]
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 """A constraint bound: an integer or an exact decimal (never a float)."""
-Value = Union[int, Decimal, str]
+Value = int | Decimal | str
 """An argument value: an integer, an exact decimal or a text."""
 
 
@@ -29,7 +29,9 @@ def _check_number(value: object, kind: str) -> None:
 
 def _check_value(value: object, kind: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ArgumentTypeError(f"{kind} takes an int, a decimal.Decimal or a str, not {type(value).__name__}")
+        raise ArgumentTypeError(
+            f"{kind} takes an int, a decimal.Decimal or a str, not {type(value).__name__}"
+        )
 
 
 @dataclass(frozen=True)
