@@ -338,6 +338,37 @@ impl<'a> Decoder<'a> {
         Ok(len)
     }
 
+    /// The header of an array whose length the schema fixes at exactly `n`
+    /// items. Any other length is [`Error::Malformed`]: no configuration
+    /// allows it, so it is not a limit.
+    pub fn fixed_array(&mut self, n: usize, what: &str) -> Result<()> {
+        let value = self.expect_major(MAJOR_ARRAY, "an array")?;
+        if value != n as u64 {
+            return Err(Error::Malformed(format!(
+                "{what} has {n} items, got {value}"
+            )));
+        }
+        self.length(value)?;
+        Ok(())
+    }
+
+    /// The header of a map whose keys the schema fixes: at most `known`
+    /// pairs. More pairs than the schema has keys is [`Error::Malformed`]
+    /// (an unknown or repeated key), not a limit.
+    pub fn schema_map(&mut self, known: usize, what: &str) -> Result<usize> {
+        let value = self.expect_major(MAJOR_MAP, "a map")?;
+        if value > known as u64 {
+            return Err(Error::Malformed(format!(
+                "{what}: {value} entries, the schema has {known} keys"
+            )));
+        }
+        let min_bytes = value
+            .checked_mul(2)
+            .ok_or_else(|| malformed("length too large"))?;
+        self.length(min_bytes)?;
+        Ok(value as usize)
+    }
+
     /// A tag number.
     pub fn tag(&mut self) -> Result<u64> {
         self.expect_major(MAJOR_TAG, "a tag")
@@ -505,6 +536,38 @@ mod tests {
             Decoder::new(&b).array(2, "x"),
             Err(Error::LimitExceeded(_))
         ));
+    }
+
+    #[test]
+    fn schema_arity_is_malformed_not_a_limit() {
+        let three = enc(|e| {
+            e.array(3);
+            e.uint(1);
+            e.uint(2);
+            e.uint(3);
+        });
+        Decoder::new(&three).fixed_array(3, "x").unwrap();
+        for n in [2, 4] {
+            assert!(matches!(
+                Decoder::new(&three).fixed_array(n, "x"),
+                Err(Error::Malformed(_))
+            ));
+        }
+        let map = enc(|e| {
+            e.map(2);
+            e.uint(1);
+            e.uint(7);
+            e.uint(2);
+            e.uint(8);
+        });
+        assert_eq!(Decoder::new(&map).schema_map(2, "m").unwrap(), 2);
+        assert!(matches!(
+            Decoder::new(&map).schema_map(1, "m"),
+            Err(Error::Malformed(_))
+        ));
+        // Truncation is still caught before anything is read.
+        assert!(Decoder::new(&[0x83, 0]).fixed_array(3, "x").is_err());
+        assert!(Decoder::new(&[0xa2, 1]).schema_map(2, "m").is_err());
     }
 
     #[test]

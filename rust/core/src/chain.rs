@@ -168,7 +168,10 @@ pub fn check_hop_attenuation(
             return Err(Refusal::at(
                 Reason::PrincipalChanged,
                 hop,
-                format!("names principal {stated:?}, the root names {root_principal:?}"),
+                match root_principal {
+                    Some(root) => format!("names principal {stated:?}, the root names {root:?}"),
+                    None => format!("names principal {stated:?}, the root names none"),
+                },
             ));
         }
     }

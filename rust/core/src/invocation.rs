@@ -102,7 +102,7 @@ impl InvocationBody {
     /// Decodes signed bytes strictly.
     pub fn decode(signed: &[u8], limits: &Limits) -> Result<InvocationBody> {
         let mut dec = Decoder::new(signed);
-        let n = dec.map(8, "invocation")?;
+        let n = dec.schema_map(8, "invocation")?;
         let mut keys = MapKeys::new(n);
         keys.required(&mut dec, key::TOKEN_HASH, "token hash")?;
         let token_hash = dec.bytes_exact::<32>("token hash")?;
@@ -236,9 +236,7 @@ impl Invocation {
             )));
         }
         let mut dec = Decoder::new(bytes);
-        if dec.array(3, "invocation")? != 3 {
-            return Err(Error::Malformed("an invocation has three items".into()));
-        }
+        dec.fixed_array(3, "an invocation")?;
         let version = dec.uint()?;
         if version != INVOCATION_VERSION {
             return Err(Error::Malformed(format!(

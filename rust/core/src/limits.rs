@@ -55,3 +55,23 @@ impl Default for Limits {
         }
     }
 }
+
+impl Limits {
+    /// Whether every limit here is at least as generous as in `other`, so
+    /// that anything within `other` is also within these limits.
+    pub fn at_least(&self, other: &Limits) -> bool {
+        self.max_token_bytes >= other.max_token_bytes
+            && self.max_invocation_bytes >= other.max_invocation_bytes
+            && self.max_blocks >= other.max_blocks
+            && self.max_capabilities >= other.max_capabilities
+            && self.max_actions >= other.max_actions
+            && self.max_constraints >= other.max_constraints
+            && self.max_one_of >= other.max_one_of
+            && self.max_pattern_bytes >= other.max_pattern_bytes
+            && self.max_segments >= other.max_segments
+            && self.max_text_bytes >= other.max_text_bytes
+            && self.max_audiences >= other.max_audiences
+            && self.max_args >= other.max_args
+            && self.max_batch >= other.max_batch
+    }
+}

@@ -185,7 +185,7 @@ impl BlockBody {
     /// Decodes signed bytes, strictly.
     pub fn decode(signed: &[u8], limits: &Limits) -> Result<BlockBody> {
         let mut dec = Decoder::new(signed);
-        let n = dec.map(13, "block")?;
+        let n = dec.schema_map(13, "block")?;
         let mut keys = MapKeys::new(n);
         let parent = if keys.field(&mut dec, key::PARENT)? {
             Some(dec.bytes_exact::<32>("parent hash")?)
@@ -347,7 +347,16 @@ impl Token {
         body.issuer = Some(root.public_key());
         let block = Block::sign(body, root);
         check_block_size(&block, limits)?;
-        Token::from_blocks(vec![block])
+        let token = Token::from_blocks(vec![block])?;
+        // The envelope adds a few bytes to the block: check the whole
+        // encoding, as decoders will, not just the block.
+        if token.encoded_len() > limits.max_token_bytes {
+            return Err(Error::LimitExceeded(format!(
+                "the token would be over {} bytes",
+                limits.max_token_bytes
+            )));
+        }
+        Ok(token)
     }
 
     /// This token extended by one block signed by `holder`, committing to the
@@ -455,9 +464,7 @@ impl Token {
 }
 
 fn decode_envelope(dec: &mut Decoder<'_>, limits: &Limits) -> Result<Block> {
-    if dec.array(2, "block envelope")? != 2 {
-        return Err(Error::Malformed("a block envelope has two items".into()));
-    }
+    dec.fixed_array(2, "a block envelope")?;
     let signed = dec.bytes()?;
     let signature = dec.bytes()?;
     let signature = <[u8; SIGNATURE_LEN]>::try_from(signature).map_err(|_| {

@@ -81,7 +81,9 @@ pub struct Revocations {
 /// A token as handed to the verifier.
 #[derive(Debug, Clone)]
 pub enum TokenInput {
-    /// Already decoded (and so already within the limits it was built under).
+    /// Already decoded (and so already within the limits it was built under,
+    /// taken to be the defaults): a verifier with a tighter limit decodes its
+    /// encoding again under its own limits.
     Decoded(Arc<Token>),
     /// The binary form.
     Binary(Vec<u8>),
@@ -226,10 +228,17 @@ impl Verifier {
 
     fn verify_without_replay(&self, requests: Vec<Request>, now: u64) -> Vec<Verdict> {
         let limits = &self.policy.limits;
+        // Decoded inputs were built or decoded under the default limits (all
+        // the bindings use them); under any tighter limit they are decoded
+        // again, so that a verdict never depends on the form of the input.
+        let recheck = !limits.at_least(&Limits {
+            max_batch: limits.max_batch,
+            ..Limits::default()
+        });
         let prepared: Vec<std::result::Result<Prepared, Refusal>> = requests
             .into_par_iter()
             .with_min_len(16)
-            .map(|r| prepare(r, limits))
+            .map(|r| prepare(r, limits, recheck))
             .collect();
         let signature_ok = verify_all_signatures(&prepared);
         let revocations = self.revocations.read().unwrap_or_else(|p| p.into_inner());
@@ -358,16 +367,6 @@ impl Verifier {
         chain::check_attenuation(blocks, policy.strict_attenuation)?;
         // 8. Purpose and audience, down the chain and at this service.
         chain::check_scope(blocks)?;
-        if leaf.audiences.binary_search(&policy.audience).is_err() {
-            return Err(Refusal::at(
-                Reason::AudienceMismatch,
-                n - 1,
-                format!(
-                    "this service ({:?}) is not among the token's audiences",
-                    policy.audience
-                ),
-            ));
-        }
         if let Some(accepted) = &policy.purposes {
             if !chain::purpose_accepted(&leaf.purpose, accepted) {
                 return Err(Refusal::at(
@@ -379,6 +378,16 @@ impl Verifier {
                     ),
                 ));
             }
+        }
+        if leaf.audiences.binary_search(&policy.audience).is_err() {
+            return Err(Refusal::at(
+                Reason::AudienceMismatch,
+                n - 1,
+                format!(
+                    "this service ({:?}) is not among the token's audiences",
+                    policy.audience
+                ),
+            ));
         }
         // 9. The invocation against the leaf.
         if inv.token_hash != *p.token.leaf().hash() {
@@ -450,7 +459,19 @@ fn replay_key(token: &Token, invocation: &Invocation) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn prepare(request: Request, limits: &Limits) -> std::result::Result<Prepared, Refusal> {
+/// Whether a refusal from decoding again an already-decoded input counts: a
+/// limit it is over does; anything else (a hostile value built in code, never
+/// decoded) is left to the rules that follow, as it would be without the
+/// check.
+fn over_limits(error: &Error) -> bool {
+    matches!(error, Error::LimitExceeded(_))
+}
+
+fn prepare(
+    request: Request,
+    limits: &Limits,
+    recheck: bool,
+) -> std::result::Result<Prepared, Refusal> {
     let token = match request.token {
         // Decoded elsewhere, perhaps under looser limits: the sizes that
         // bound this verifier's work are checked again.
@@ -460,6 +481,13 @@ fn prepare(request: Request, limits: &Limits) -> std::result::Result<Prepared, R
                     Reason::LimitExceeded,
                     "the token is over this verifier's size limits",
                 ));
+            }
+            if recheck {
+                if let Err(f) = Token::decode(&t.encode(), limits) {
+                    if over_limits(&f.error) {
+                        return Err(refusal_from_error(&f.error, f.hop));
+                    }
+                }
             }
             t
         }
@@ -479,6 +507,13 @@ fn prepare(request: Request, limits: &Limits) -> std::result::Result<Prepared, R
                     n,
                     "the invocation is over this verifier's size limits",
                 ));
+            }
+            if recheck {
+                if let Err(e) = Invocation::decode(&i.encode(), limits) {
+                    if over_limits(&e) {
+                        return Err(refusal_from_error(&e, Some(n)));
+                    }
+                }
             }
             i
         }

@@ -74,9 +74,7 @@ fn read_number(dec: &mut Decoder<'_>) -> Result<Number> {
     if dec.tag()? != TAG_DECIMAL_FRACTION {
         return Err(Error::Malformed("unknown tag".into()));
     }
-    if dec.array(2, "decimal fraction")? != 2 {
-        return Err(Error::Malformed("a decimal fraction has two items".into()));
-    }
+    dec.fixed_array(2, "a decimal fraction")?;
     let exponent = dec.int()?;
     let mantissa = dec.int()?;
     let exponent = i8::try_from(exponent)
@@ -159,7 +157,7 @@ pub fn write_capability(enc: &mut Encoder, cap: &Capability) {
 
 /// Reads one capability map, refusing non-canonical orderings.
 pub fn read_capability(dec: &mut Decoder<'_>, limits: &Limits) -> Result<Capability> {
-    let n = dec.map(3, "capability")?;
+    let n = dec.schema_map(3, "capability")?;
     let mut keys = MapKeys::new(n);
     keys.required(dec, cap_key::RESOURCE, "resource")?;
     let resource = ResourcePattern::parse(dec.text()?, limits)?;
@@ -180,9 +178,7 @@ pub fn read_capability(dec: &mut Decoder<'_>, limits: &Limits) -> Result<Capabil
         }
         constraints.reserve(count);
         for _ in 0..count {
-            if dec.array(3, "constraint")? != 3 {
-                return Err(Error::Malformed("a constraint has three items".into()));
-            }
+            dec.fixed_array(3, "a constraint")?;
             let arg = read_text(dec, limits, "argument name")?.to_string();
             let kind = dec.uint()?;
             let rule = read_rule(dec, kind, limits)?;

@@ -267,7 +267,7 @@ impl PyVerifier {
         let purposes = match purposes.filter(|p| !p.is_none()) {
             None => None,
             Some(p) => Some(
-                str_list_arg(p, "purposes")?
+                non_empty(str_list_arg(p, "purposes")?)?
                     .iter()
                     .map(|s| Purpose::parse(s, &limits))
                     .collect::<Result<Vec<_>, _>>()
@@ -410,6 +410,15 @@ impl PyVerifier {
             self.inner.threads()
         )
     }
+}
+
+fn non_empty(purposes: Vec<String>) -> PyResult<Vec<String>> {
+    if purposes.is_empty() {
+        return Err(invalid(
+            "purposes=[] would refuse every token; pass None to accept any purpose",
+        ));
+    }
+    Ok(purposes)
 }
 
 fn block_id(obj: &Bound<'_, PyAny>) -> PyResult<[u8; 16]> {
