@@ -25,13 +25,20 @@ def signed() -> tuple[list[bytes], list[bytes], list[bytes]]:
     return keys, msgs, sigs
 
 
+def label(benchmark, baseline: str = "test_pynacl_loop") -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = f"raw signatures, n={N}, distinct keys"
+    benchmark.extra_info.update(items=N, baseline=baseline)
+
+
 def test_chainproof_verify_signatures(benchmark, signed) -> None:  # type: ignore[no-untyped-def]
     keys, msgs, sigs = signed
+    label(benchmark)
     assert all(benchmark(cp.verify_signatures, keys, msgs, sigs))
 
 
 def test_chainproof_verify_signature_loop(benchmark, signed) -> None:  # type: ignore[no-untyped-def]
     keys, msgs, sigs = signed
+    label(benchmark)
 
     def loop() -> int:
         return sum(cp.verify_signature(k, m, s) for k, m, s in zip(keys, msgs, sigs, strict=True))
@@ -42,6 +49,7 @@ def test_chainproof_verify_signature_loop(benchmark, signed) -> None:  # type: i
 def test_pynacl_loop(benchmark, signed) -> None:  # type: ignore[no-untyped-def]
     keys, msgs, sigs = signed
     verifiers = [nacl.signing.VerifyKey(k) for k in keys]
+    label(benchmark)
 
     def loop() -> int:
         for vk, m, s in zip(verifiers, msgs, sigs, strict=True):

@@ -32,11 +32,15 @@ def verifier(threads: int | None) -> cp.Verifier:
 @pytest.mark.parametrize("threads", [1, os.cpu_count() or 1], ids=lambda n: f"threads={n}")
 def test_verify_batch_depth3(benchmark, wire_pairs, threads: int) -> None:  # type: ignore[no-untyped-def]
     v = verifier(threads)
+    benchmark.group = f"verify_batch, {BATCH} depth-3 tokens with invocations"
+    benchmark.extra_info.update(items=BATCH, baseline="test_verify_batch_depth3[threads=1]")
     verdicts = benchmark(v.verify_batch, wire_pairs, NOW)
     assert len(verdicts) == len(wire_pairs) and all(verdicts)
 
 
 def test_verify_single_depth3(benchmark, wire_pairs) -> None:  # type: ignore[no-untyped-def]
     v = verifier(1)
+    benchmark.group = "single verify, depth-3 token with invocation"
+    benchmark.extra_info.update(items=1)
     token, invocation = wire_pairs[0]
     assert benchmark(v.verify, token, invocation, NOW).ok

@@ -32,3 +32,4 @@ echo "== benchmarks (quick mode: small sizes, few rounds, no targets enforced)"
 CHAINPROOF_BENCH_QUICK=1 "$PY" -m pytest -q -p no:cacheprovider benches \
     --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off \
     --benchmark-json=bench-results/quick.json
+"$PY" scripts/bench_table.py bench-results/quick.json | tee bench-results/quick-table.md

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol, final
+from typing import Any, Protocol, TypedDict, final
 
 from .capability import Capability
 
@@ -166,6 +166,13 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]: ...
     def __bool__(self) -> bool: ...
 
+class VerifierStats(TypedDict):
+    calls: int
+    requests: int
+    accepted: int
+    signatures: int
+    refused: dict[str, int]
+
 _TokenIn = Token | str | _Bytes
 _InvocationIn = Invocation | str | _Bytes
 
@@ -199,6 +206,7 @@ class Verifier:
         pairs: Iterable[tuple[_TokenIn, _InvocationIn] | tuple[_TokenIn, _InvocationIn, _Bytes]],
         now: int | None = None,
     ) -> list[Verdict]: ...
+    def stats(self) -> VerifierStats: ...
     def revoke_block(self, block_id_bytes: _Bytes) -> None: ...
     def revoke_key(self, key: PublicKey | _Bytes) -> None: ...
     @property

@@ -20,6 +20,7 @@ pub mod json;
 pub mod limits;
 pub mod mint;
 pub mod replay;
+pub mod stats;
 pub mod text;
 pub mod token;
 pub mod verdict;

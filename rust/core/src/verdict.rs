@@ -85,6 +85,11 @@ impl Reason {
         Reason::ReplayCheckFailed,
     ];
 
+    /// The position of this reason in [`Reason::ALL`] (the check order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The stable string code.
     pub fn code(self) -> &'static str {
         match self {

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::invocation::{Invocation, INVOCATION_DOMAIN};
 use crate::limits::Limits;
 use crate::replay::{ReplayCache, ReplayOutcome};
+use crate::stats::{Counters, Stats};
 use crate::token::{Token, BLOCK_DOMAIN, BLOCK_ID_LEN};
 use crate::verdict::{Reason, Refusal, Verdict};
 
@@ -120,6 +121,7 @@ pub struct Verifier {
     revocations: RwLock<Revocations>,
     replay: Option<Arc<dyn ReplayCache>>,
     pool: rayon::ThreadPool,
+    counters: Counters,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -171,6 +173,7 @@ impl Verifier {
             revocations: RwLock::new(Revocations::default()),
             replay,
             pool,
+            counters: Counters::default(),
         })
     }
 
@@ -214,19 +217,28 @@ impl Verifier {
                 "a batch holds at most {} requests",
                 self.policy.limits.max_batch
             );
-            return requests
+            let verdicts: Vec<Verdict> = requests
                 .iter()
                 .map(|_| Verdict::Refused(Refusal::whole(Reason::LimitExceeded, message.clone())))
                 .collect();
+            self.counters.record(&verdicts, 0);
+            return verdicts;
         }
-        let mut verdicts = self
+        let (mut verdicts, signatures) = self
             .pool
             .install(|| self.verify_without_replay(requests, now));
         self.apply_replay_cache(&mut verdicts, now);
+        self.counters.record(&verdicts, signatures);
         verdicts
     }
 
-    fn verify_without_replay(&self, requests: Vec<Request>, now: u64) -> Vec<Verdict> {
+    /// What this verifier has done so far.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// The verdicts before replay checking, and the number of signatures checked.
+    fn verify_without_replay(&self, requests: Vec<Request>, now: u64) -> (Vec<Verdict>, usize) {
         let limits = &self.policy.limits;
         // Decoded inputs were built or decoded under the default limits (all
         // the bindings use them); under any tighter limit they are decoded
@@ -240,9 +252,9 @@ impl Verifier {
             .with_min_len(16)
             .map(|r| prepare(r, limits, recheck))
             .collect();
-        let signature_ok = verify_all_signatures(&prepared);
+        let (signature_ok, signatures) = verify_all_signatures(&prepared);
         let revocations = self.revocations.read().unwrap_or_else(|p| p.into_inner());
-        prepared
+        let verdicts = prepared
             .into_par_iter()
             .zip(signature_ok.into_par_iter())
             .with_min_len(16)
@@ -256,7 +268,8 @@ impl Verifier {
                     Err(refusal) => Verdict::Refused(refusal),
                 },
             })
-            .collect()
+            .collect();
+        (verdicts, signatures)
     }
 
     fn apply_replay_cache(&self, verdicts: &mut [Verdict], now: u64) {
@@ -563,7 +576,9 @@ fn signature_items(p: &Prepared) -> impl Iterator<Item = SignatureItem<'_>> {
 /// Checks every signature of every decoded pair in strict batches spread
 /// over the pool; returns, per pair, one flag per block plus one for the
 /// invocation (empty for pairs that did not decode).
-fn verify_all_signatures(prepared: &[std::result::Result<Prepared, Refusal>]) -> Vec<Vec<bool>> {
+fn verify_all_signatures(
+    prepared: &[std::result::Result<Prepared, Refusal>],
+) -> (Vec<Vec<bool>>, usize) {
     let mut items = Vec::new();
     let mut counts = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -584,5 +599,5 @@ fn verify_all_signatures(prepared: &[std::result::Result<Prepared, Refusal>]) ->
         out.push(mine.to_vec());
         rest = tail;
     }
-    out
+    (out, items.len())
 }

@@ -389,6 +389,24 @@ impl PyVerifier {
         Ok(())
     }
 
+    /// What this verifier has done: `calls`, `requests`, `accepted`,
+    /// `signatures` (checked) and `refused` (a dict from every reason code,
+    /// in check order, to its count). `requests == accepted + sum(refused)`.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let s = self.inner.stats();
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("calls", s.calls)?;
+        d.set_item("requests", s.requests)?;
+        d.set_item("accepted", s.accepted)?;
+        d.set_item("signatures", s.signatures)?;
+        let refused = pyo3::types::PyDict::new(py);
+        for (reason, n) in s.refused {
+            refused.set_item(reason.code(), n)?;
+        }
+        d.set_item("refused", refused)?;
+        Ok(d)
+    }
+
     /// The number of worker threads.
     #[getter]
     fn threads(&self) -> usize {
