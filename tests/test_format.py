@@ -483,6 +483,7 @@ BLOCK_CASES: list[tuple[str, Callable[[CborMap], Any]]] = [
     ("float not_before", lambda m: m.set(8, Raw(b"\xfb" + bytes(8)))),
     ("text with invalid utf-8", lambda m: m.set(7, Raw(b"\x62\xc3\x28"))),
     ("unknown tag on depth", lambda m: m.set(10, Tag(2, b"\x01"))),
+    ("empty reason", lambda m: m.set(13, "")),
 ]
 
 
@@ -619,6 +620,9 @@ INVOCATION_CASES: list[tuple[str, bytes]] = [
         rebuild_invocation(INV, lambda m: m.set(5, CborMap([("amount", Tag(4, [-2, 1050]))]))),
     ),
     ("decimal arg 1.0", rebuild_invocation(INV, lambda m: m.set(5, CborMap([("amount", Tag(4, [-1, 10]))])))),
+    ("empty arg name", rebuild_invocation(INV, lambda m: m.set(5, CborMap([("", 1)])))),
+    ("arg name with a space", rebuild_invocation(INV, lambda m: m.set(5, CborMap([("a b", 1)])))),
+    ("arg name of 65 bytes", rebuild_invocation(INV, lambda m: m.set(5, CborMap([("a" * 65, 1)])))),
 ]
 
 
@@ -626,6 +630,25 @@ INVOCATION_CASES: list[tuple[str, bytes]] = [
 def test_invocation_decoder_refuses(name: str, data: bytes) -> None:
     assert data != INV
     assert_invocation_malformed(data)
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a" * 65, "amount/x"])
+def test_invoke_refuses_an_argument_name_no_constraint_could_name(name: str) -> None:
+    with pytest.raises(cp.InvalidArgumentError):
+        CHAIN.token.invoke(
+            CHAIN.holder,
+            audience=AUDIENCE,
+            action="pay",
+            resource="bank/invoices/17",
+            args={"amount": 1, name: 1},
+            issued_at=FIXED_NOW,
+        )
+
+
+def test_delegate_refuses_an_empty_reason() -> None:
+    # Absent and empty would be two encodings of "no reason".
+    with pytest.raises(cp.InvalidArgumentError):
+        CHAIN.token.delegate(CHAIN.holder, subject=key(50).public_key, reason="", now=FIXED_NOW)
 
 
 def test_args_in_deterministic_order_decode() -> None:

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::caps::{authorize, Capability, Check, Purpose, Resource, Value};
+use crate::caps::{authorize, is_valid_arg_name, Capability, Check, Purpose, Resource, Value};
 use crate::chain;
 use crate::crypto::{self, SigningKey};
 use crate::error::{Error, Result};
@@ -104,10 +104,7 @@ impl BlockSpec {
                 "audiences",
             )?,
             block_id,
-            reason: self
-                .reason
-                .map(|r| wire::check_text_len(&r, limits, "reason").map(|()| r))
-                .transpose()?,
+            reason: optional_text(self.reason, limits, "reason")?,
         })
     }
 }
@@ -195,7 +192,11 @@ pub fn invoke(
     wire::check_text_len(&spec.audience, limits, "audience")?;
     wire::check_text_len(&spec.action, limits, "action")?;
     for (name, value) in &spec.args {
-        wire::check_text_len(name, limits, "argument name")?;
+        if !is_valid_arg_name(name) {
+            return Err(Error::InvalidArgument(format!(
+                "invalid argument name {name:?}: 1 to 64 bytes of A-Z a-z 0-9 _ . -"
+            )));
+        }
         value.check_limits(limits)?;
     }
     let nonce = match spec.nonce {

@@ -256,7 +256,10 @@ impl BlockBody {
         keys.required(&mut dec, key::BLOCK_ID, "block id")?;
         let block_id = dec.bytes_exact::<BLOCK_ID_LEN>("block id")?;
         let reason = if keys.field(&mut dec, key::REASON)? {
-            Some(wire::read_text(&mut dec, limits, "reason")?.to_string())
+            Some(non_empty(
+                wire::read_text(&mut dec, limits, "reason")?,
+                "reason",
+            )?)
         } else {
             None
         };

@@ -18,8 +18,9 @@ pub enum Reason {
     SignatureInvalid,
     /// The invocation is not a valid proof of possession for this token.
     PopInvalid,
-    /// Blocks do not link: a wrong parent hash, a root in the middle, a
-    /// delegation block first.
+    /// Blocks do not link: a wrong parent hash, or a root in the middle. (A
+    /// delegation block first names no key that could have signed it, so it
+    /// is refused earlier, as `SIGNATURE_INVALID` at hop 0.)
     ChainBroken,
     /// The root key is not among the verifier's trusted roots.
     UntrustedRoot,

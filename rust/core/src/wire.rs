@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::caps::{Actions, Capability, Constraint, Number, ResourcePattern, Rule, Value};
+use crate::caps::{
+    is_valid_arg_name, Actions, Capability, Constraint, Number, ResourcePattern, Rule, Value,
+};
 use crate::cbor::{Decoder, Encoder, Kind, MapKeys, TAG_DECIMAL_FRACTION};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -213,6 +215,9 @@ pub fn read_args(dec: &mut Decoder<'_>, limits: &Limits) -> Result<BTreeMap<Stri
     let mut last: Option<&str> = None;
     for _ in 0..n {
         let name = read_text(dec, limits, "argument name")?;
+        if !is_valid_arg_name(name) {
+            return Err(Error::Malformed(format!("invalid argument name {name:?}")));
+        }
         if let Some(prev) = last {
             if (prev.len(), prev.as_bytes()) >= (name.len(), name.as_bytes()) {
                 return Err(Error::Malformed(
