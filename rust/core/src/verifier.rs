@@ -28,6 +28,15 @@ use crate::verdict::{Reason, Refusal, Verdict};
 /// Domain prefix of replay-cache keys.
 const REPLAY_DOMAIN: &[u8] = b"chainproof/v1/replay\x00";
 
+/// Below this many requests a batch is decoded and evaluated on the calling
+/// thread: handing work to the pool costs more than it saves.
+const PARALLEL_FROM_ITEMS: usize = 8;
+/// Requests per parallel task when decoding and evaluating.
+const ITEMS_PER_TASK: usize = 16;
+/// Below this many signatures they are checked as one batch on the calling
+/// thread (the parallel split makes chunks of at least 64 anyway).
+const PARALLEL_FROM_SIGNATURES: usize = 128;
+
 /// What a verifier accepts. Immutable once the verifier is built; the
 /// revocation set is the only state that changes at run time.
 #[derive(Debug, Clone)]
@@ -224,9 +233,7 @@ impl Verifier {
             self.counters.record(&verdicts, 0);
             return verdicts;
         }
-        let (mut verdicts, signatures) = self
-            .pool
-            .install(|| self.verify_without_replay(requests, now));
+        let (mut verdicts, signatures) = self.verify_without_replay(requests, now);
         self.apply_replay_cache(&mut verdicts, now);
         self.counters.record(&verdicts, signatures);
         verdicts
@@ -247,29 +254,76 @@ impl Verifier {
             max_batch: limits.max_batch,
             ..Limits::default()
         });
-        let prepared: Vec<std::result::Result<Prepared, Refusal>> = requests
-            .into_par_iter()
-            .with_min_len(16)
-            .map(|r| prepare(r, limits, recheck))
-            .collect();
-        let (signature_ok, signatures) = verify_all_signatures(&prepared);
+        let prepared = self.map_items(requests, |r| prepare(r, limits, recheck));
+        let (signature_ok, signatures) = self.verify_all_signatures(&prepared);
         let revocations = self.revocations.read().unwrap_or_else(|p| p.into_inner());
-        let verdicts = prepared
-            .into_par_iter()
-            .zip(signature_ok.into_par_iter())
-            .with_min_len(16)
-            .map(|(item, sigs)| match item {
-                Err(refusal) => Verdict::Refused(refusal),
-                Ok(p) => match self.evaluate(&p, &sigs, &revocations, now) {
-                    Ok(()) => Verdict::Accepted {
-                        token: p.token,
-                        invocation: p.invocation,
-                    },
-                    Err(refusal) => Verdict::Refused(refusal),
+        let pairs: Vec<_> = prepared.into_iter().zip(signature_ok).collect();
+        let verdicts = self.map_items(pairs, |(item, sigs)| match item {
+            Err(refusal) => Verdict::Refused(refusal),
+            Ok(p) => match self.evaluate(&p, &sigs, &revocations, now) {
+                Ok(()) => Verdict::Accepted {
+                    token: p.token,
+                    invocation: p.invocation,
                 },
-            })
-            .collect();
+                Err(refusal) => Verdict::Refused(refusal),
+            },
+        });
         (verdicts, signatures)
+    }
+
+    /// Maps `f` over `items` in input order: on the calling thread for a
+    /// handful of items (a gateway's single request pays no hand-off to the
+    /// pool), over the pool otherwise.
+    fn map_items<T: Send, U: Send>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(T) -> U + Sync + Send,
+    ) -> Vec<U> {
+        if items.len() < PARALLEL_FROM_ITEMS {
+            return items.into_iter().map(f).collect();
+        }
+        self.pool.install(|| {
+            items
+                .into_par_iter()
+                .with_min_len(ITEMS_PER_TASK)
+                .map(f)
+                .collect()
+        })
+    }
+
+    /// Checks every signature of every decoded pair in strict batches (spread
+    /// over the pool when there are enough); returns, per pair, one flag per
+    /// block plus one for the invocation (empty for pairs that did not
+    /// decode), and the number of signatures checked.
+    fn verify_all_signatures(
+        &self,
+        prepared: &[std::result::Result<Prepared, Refusal>],
+    ) -> (Vec<Vec<bool>>, usize) {
+        let mut items = Vec::new();
+        let mut counts = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            match p {
+                Ok(p) => {
+                    let before = items.len();
+                    items.extend(signature_items(p));
+                    counts.push(items.len() - before);
+                }
+                Err(_) => counts.push(0),
+            }
+        }
+        let results = if items.len() < PARALLEL_FROM_SIGNATURES {
+            crypto::verify_batch(&items)
+        } else {
+            self.pool.install(|| crypto::verify_batch_parallel(&items))
+        };
+        let mut out = Vec::with_capacity(prepared.len());
+        let mut rest = results.as_slice();
+        for count in counts {
+            let (mine, tail) = rest.split_at(count.min(rest.len()));
+            out.push(mine.to_vec());
+            rest = tail;
+        }
+        (out, items.len())
     }
 
     fn apply_replay_cache(&self, verdicts: &mut [Verdict], now: u64) {
@@ -571,33 +625,4 @@ fn signature_items(p: &Prepared) -> impl Iterator<Item = SignatureItem<'_>> {
         body: p.invocation.signed_bytes(),
     });
     block_items.chain(invocation)
-}
-
-/// Checks every signature of every decoded pair in strict batches spread
-/// over the pool; returns, per pair, one flag per block plus one for the
-/// invocation (empty for pairs that did not decode).
-fn verify_all_signatures(
-    prepared: &[std::result::Result<Prepared, Refusal>],
-) -> (Vec<Vec<bool>>, usize) {
-    let mut items = Vec::new();
-    let mut counts = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        match p {
-            Ok(p) => {
-                let before = items.len();
-                items.extend(signature_items(p));
-                counts.push(items.len() - before);
-            }
-            Err(_) => counts.push(0),
-        }
-    }
-    let results = crypto::verify_batch_parallel(&items);
-    let mut out = Vec::with_capacity(prepared.len());
-    let mut rest = results.as_slice();
-    for count in counts {
-        let (mine, tail) = rest.split_at(count.min(rest.len()));
-        out.push(mine.to_vec());
-        rest = tail;
-    }
-    (out, items.len())
 }
