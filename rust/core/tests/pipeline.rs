@@ -241,3 +241,75 @@ fn decoded_tokens_are_held_to_the_verifiers_limits() {
     };
     assert_eq!(v.verify(r, NOW).reason(), Some(Reason::LimitExceeded));
 }
+
+/// splitmix64: a tiny deterministic generator, so failures reproduce.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(rng: &mut Mix, input: &[u8]) -> Vec<u8> {
+    let mut out = input.to_vec();
+    for _ in 0..=rng.below(3) {
+        let at = rng.below(out.len());
+        match rng.below(5) {
+            0 => out[at] ^= 1 << rng.below(8),
+            1 => out[at] = rng.next() as u8,
+            2 => out.truncate(at),
+            3 => out.insert(at, rng.next() as u8),
+            _ if !out.is_empty() => {
+                out.remove(at);
+            }
+            _ => {}
+        }
+        if out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_inputs_never_panic_and_never_verify() {
+    let v = verifier(false);
+    let (token, holder) = chain(2);
+    let inv = invoke(&token, &holder, 10, 5);
+    let (token_bytes, inv_bytes) = (token.encode(), inv.encode());
+    let mut rng = Mix(0x5eed);
+    let mut requests = Vec::new();
+    for round in 0..6000 {
+        let (t, i) = if round % 2 == 0 {
+            (mutate(&mut rng, &token_bytes), inv_bytes.clone())
+        } else {
+            (token_bytes.clone(), mutate(&mut rng, &inv_bytes))
+        };
+        let _ = Token::decode(&t, &Limits::default());
+        let _ = Invocation::decode(&i, &Limits::default());
+        let unchanged = t == token_bytes && i == inv_bytes;
+        requests.push((
+            unchanged,
+            Request {
+                token: TokenInput::Binary(t),
+                invocation: InvocationInput::Binary(i),
+                request_digest: None,
+            },
+        ));
+    }
+    let (unchanged, requests): (Vec<bool>, Vec<Request>) = requests.into_iter().unzip();
+    let verdicts = v.verify_batch(requests, NOW);
+    assert_eq!(verdicts.len(), unchanged.len());
+    for (verdict, same) in verdicts.iter().zip(unchanged) {
+        assert_eq!(verdict.ok(), same, "{verdict:?}");
+    }
+}
