@@ -61,7 +61,9 @@ class Token:
         reason: str | None = None,
         block_id: _Bytes | None = None,
         now: int | None = None,
-    ) -> Token: ...
+    ) -> Token:
+        """Issues a root token. ``max_depth`` (further delegations allowed)
+        defaults to 0: a root that should be delegated must say so."""
     def delegate(
         self,
         holder_key: SigningKey,
