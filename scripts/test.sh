@@ -23,13 +23,14 @@ echo "== mypy --strict"
 echo "== cargo test (core, release)"
 cargo test -p chainproof-core --release
 
-echo "== pytest"
-# Run from outside the source tree so the installed package is the one tested.
-"$PY" -m pytest -q -p no:cacheprovider --rootdir=. tests "$@"
-
 mkdir -p bench-results
 echo "== benchmarks (quick mode: small sizes, few rounds, no targets enforced)"
 CHAINPROOF_BENCH_QUICK=1 "$PY" -m pytest -q -p no:cacheprovider benches \
     --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off \
     --benchmark-json=bench-results/quick.json
 "$PY" scripts/bench_table.py bench-results/quick.json | tee bench-results/quick-table.md
+
+echo "== pytest"
+# The sources live under python/, so `import chainproof` resolves to the
+# installed build (with its native module), not to the source tree.
+"$PY" -m pytest -q -p no:cacheprovider --rootdir=. tests "$@"
