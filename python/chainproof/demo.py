@@ -182,23 +182,30 @@ class Scenario:
     names: dict[str, str]
 
 
-def build_scenario() -> Scenario:
-    """The payer's root token, the bookkeeper's delegation, the banking agent's payment."""
-    payer, bookkeeper, banking = _key("acme payer root"), _key("bookkeeper agent"), _key("banking agent")
-    root_token = Token.issue(
+def _payer_root(payer: SigningKey, bookkeeper: SigningKey, *, limit: int, reason: str, label: str) -> Token:
+    """A root token from the payer to the bookkeeper: any invoice up to ``limit``."""
+    return Token.issue(
         payer,
         subject=bookkeeper.public_key,
         subject_id=BOOKKEEPER_ID,
-        capabilities=[_invoice_cap("bank/invoices/*", 50_000)],
+        capabilities=[_invoice_cap("bank/invoices/*", limit)],
         purpose=PURPOSE,
         audiences=[BANK],
         principal=PRINCIPAL,
         not_before=NOW - 300,
         expires_at=NOW + 8 * 3_600,
         max_depth=2,
-        reason="payer: ACME Corp treasury",
-        block_id=_fixed("block", "root"),
+        reason=reason,
+        block_id=_fixed("block", label),
         now=NOW,
+    )
+
+
+def build_scenario() -> Scenario:
+    """The payer's root token, the bookkeeper's delegation, the banking agent's payment."""
+    payer, bookkeeper, banking = _key("acme payer root"), _key("bookkeeper agent"), _key("banking agent")
+    root_token = _payer_root(
+        payer, bookkeeper, limit=50_000, reason="payer: ACME Corp treasury", label="root"
     )
     agents = Agents(payer, bookkeeper, banking, root_token)
     names = {
@@ -239,20 +246,12 @@ def _spliced(a: Agents) -> Token:
 
     The bookkeeper signed that hop too (so its signature is valid), but it
     commits to the other chain's root, not to this one."""
-    other_root = Token.issue(
+    other_root = _payer_root(
         a.payer,
-        subject=a.bookkeeper.public_key,
-        subject_id=BOOKKEEPER_ID,
-        capabilities=[_invoice_cap("bank/invoices/*", 250_000)],
-        purpose=PURPOSE,
-        audiences=[BANK],
-        principal=PRINCIPAL,
-        not_before=NOW - 300,
-        expires_at=NOW + 8 * 3_600,
-        max_depth=2,
+        a.bookkeeper,
+        limit=250_000,
         reason="payer: ACME Corp treasury, quarter-end batch",
-        block_id=_fixed("block", "other root"),
-        now=NOW,
+        label="other root",
     )
     other = a.delegate_to_banking(
         other_root, resource="bank/invoices/INV-2026-0077", limit=90_000, label="other chain"
