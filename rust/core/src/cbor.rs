@@ -150,11 +150,6 @@ impl<'a> Decoder<'a> {
         Decoder { input, pos: 0 }
     }
 
-    /// The current offset into the input.
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
     /// Fails unless every byte of the input has been read.
     pub fn finish(&self) -> Result<()> {
         if self.pos == self.input.len() {
@@ -193,11 +188,6 @@ impl<'a> Decoder<'a> {
             MAJOR_TAG => Kind::Tag,
             _ => Kind::Other,
         })
-    }
-
-    /// Whether the input is exhausted.
-    pub fn at_end(&self) -> bool {
-        self.pos >= self.input.len()
     }
 
     fn head(&mut self) -> Result<(u8, u64)> {
