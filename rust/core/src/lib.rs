@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bounded;
 pub mod caps;
 pub mod cbor;
 pub mod chain;
