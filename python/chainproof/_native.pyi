@@ -1,8 +1,8 @@
 """Type stubs for the native module (written by hand, kept in step with rust/python)."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol, TypedDict, final
+from typing import Any, Protocol, TypedDict, final, overload
 
 from .capability import Capability
 
@@ -173,6 +173,7 @@ class VerifierStats(TypedDict):
     requests: int
     accepted: int
     signatures: int
+    cache_hits: int
     refused: dict[str, int]
 
 _TokenIn = Token | str | _Bytes
@@ -195,7 +196,11 @@ class Verifier:
         limits: Limits | None = None,
         revoked_blocks: Iterable[_Bytes] | None = None,
         revoked_keys: Iterable[PublicKey | _Bytes] | None = None,
-    ) -> None: ...
+        block_cache: bool | int | None = None,
+    ) -> None:
+        """`block_cache`: verified block signatures remembered across calls (True or None:
+        65,536; False or 0: off; or a capacity). Only the signature check of a block seen
+        before is skipped; every other rule is evaluated on every request."""
     def verify(
         self,
         token: _TokenIn,
@@ -214,10 +219,33 @@ class Verifier:
     @property
     def threads(self) -> int: ...
     @property
+    def block_cache_capacity(self) -> int: ...
+    def clear_block_cache(self) -> None: ...
+    @property
     def limits(self) -> Limits: ...
 
 def verify_signature(public_key: _Bytes, message: _Bytes, signature: _Bytes) -> bool: ...
+@overload
 def verify_signatures(
-    public_keys: Sequence[_Bytes], messages: Sequence[_Bytes], signatures: Sequence[_Bytes]
+    public_keys: list[_Bytes] | tuple[_Bytes, ...],
+    messages: list[_Bytes] | tuple[_Bytes, ...],
+    signatures: list[_Bytes] | tuple[_Bytes, ...],
+    *,
+    offsets: None = None,
+    threads: int | None = None,
 ) -> list[bool]: ...
+@overload
+def verify_signatures(
+    public_keys: Any,
+    messages: Any,
+    signatures: Any,
+    *,
+    offsets: Any = None,
+    threads: int | None = None,
+) -> Any:
+    """Keys as a C-contiguous uint8 array of shape (n, 32), signatures (n, 64), messages as a
+    list of bytes or one buffer cut by `offsets` (n + 1 ints): returns a numpy bool array."""
+
+def clear_key_cache() -> None:
+    """Empties the process-wide cache of decoded public keys (benchmarks of cold keys)."""
 def reason_codes() -> list[str]: ...

@@ -6,11 +6,10 @@ use chainproof_core::text::{
     b64url_encode, decode_prefixed, PUBLIC_KEY_PREFIX, SIGNING_KEY_PREFIX,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyBytes;
 
 use crate::convert::{bytes_arg, str_arg};
-use crate::errors::{invalid, type_error, IntoPyResult, InvalidKeyError};
-use crate::gil::without_gil;
+use crate::errors::{IntoPyResult, InvalidKeyError};
 
 /// An Ed25519 public key, checked under the strict rule (canonical, not of
 /// small order) when it is made.
@@ -171,49 +170,8 @@ pub fn verify_signature(
     }))
 }
 
-fn bytes_list(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Vec<u8>>> {
-    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
-        return Err(type_error(name, "a sequence of bytes", obj));
-    }
-    let iter = obj
-        .try_iter()
-        .map_err(|_| type_error(name, "a sequence of bytes", obj))?;
-    iter.map(|item| bytes_arg(&item?, name)).collect()
-}
-
-/// Strict-cofactored batch verification: one bool per signature, in order,
-/// equal to what `verify_signature` gives each. The inputs are copied, the
-/// lock released, and the work split over all cores.
+/// Empties the process-wide cache of decoded public keys.
 #[pyfunction]
-pub fn verify_signatures(
-    py: Python<'_>,
-    public_keys: &Bound<'_, PyAny>,
-    messages: &Bound<'_, PyAny>,
-    signatures: &Bound<'_, PyAny>,
-) -> PyResult<Vec<bool>> {
-    let keys = bytes_list(public_keys, "public_keys")?;
-    let messages = bytes_list(messages, "messages")?;
-    let signatures = bytes_list(signatures, "signatures")?;
-    if keys.len() != messages.len() || keys.len() != signatures.len() {
-        return Err(invalid(format!(
-            "public_keys, messages and signatures differ in length ({}, {}, {})",
-            keys.len(),
-            messages.len(),
-            signatures.len()
-        )));
-    }
-    Ok(without_gil(py, move || {
-        let items: Vec<SignatureItem<'_>> = keys
-            .iter()
-            .zip(&messages)
-            .zip(&signatures)
-            .map(|((k, m), s)| SignatureItem {
-                public_key: k,
-                signature: s,
-                domain: b"",
-                body: m,
-            })
-            .collect();
-        crypto::verify_batch_parallel(&items)
-    }))
+pub fn clear_key_cache() {
+    crypto::clear_key_cache();
 }

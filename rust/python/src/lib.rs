@@ -8,6 +8,7 @@ mod convert;
 mod errors;
 mod gil;
 mod keys;
+mod raw;
 mod token;
 mod verifier;
 
@@ -24,7 +25,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::PyVerdict>()?;
     m.add_class::<verifier::PyLimits>()?;
     m.add_function(wrap_pyfunction!(keys::verify_signature, m)?)?;
-    m.add_function(wrap_pyfunction!(keys::verify_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(raw::verify_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::clear_key_cache, m)?)?;
     m.add_function(wrap_pyfunction!(verifier::reason_codes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -187,6 +187,22 @@ fn request_digest(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<[u8; 32]>> 
     }
 }
 
+/// Verified block signatures a verifier remembers unless told otherwise:
+/// about 100 bytes each, so under 7 MiB.
+const DEFAULT_BLOCK_CACHE: usize = 65_536;
+
+/// `block_cache`: `None` or `True` for the default size, `False` or 0 for
+/// none, or a capacity.
+fn block_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(DEFAULT_BLOCK_CACHE);
+    };
+    if let Ok(flag) = obj.cast::<pyo3::types::PyBool>() {
+        return Ok(if flag.is_true() { DEFAULT_BLOCK_CACHE } else { 0 });
+    }
+    usize::try_from(u64_arg(obj, "block_cache")?).map_err(|_| invalid("block_cache too large"))
+}
+
 fn replay_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn ReplayCache>>> {
     // Replay protection is on unless explicitly turned off with False.
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
@@ -226,7 +242,7 @@ impl PyVerifier {
     #[new]
     #[pyo3(signature = (trusted_roots, audience, purposes=None, *, leeway=None, freshness=None,
         max_depth=None, strict_attenuation=false, replay_cache=None, threads=None, limits=None,
-        revoked_blocks=None, revoked_keys=None))]
+        revoked_blocks=None, revoked_keys=None, block_cache=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         trusted_roots: &Bound<'_, PyAny>,
@@ -241,6 +257,7 @@ impl PyVerifier {
         limits: Option<&Bound<'_, PyLimits>>,
         revoked_blocks: Option<&Bound<'_, PyAny>>,
         revoked_keys: Option<&Bound<'_, PyAny>>,
+        block_cache: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let limits: Limits = limits.map_or_else(Limits::default, |l| Limits::from(l.get()));
         if trusted_roots.is_instance_of::<PyBytes>() || trusted_roots.is_instance_of::<PyString>() {
@@ -295,7 +312,9 @@ impl PyVerifier {
                     .map_err(|_| invalid("threads too large"))?,
             ),
         };
-        let verifier = Verifier::new(policy, replay_cache_arg(replay_cache)?, threads).py()?;
+        let verifier = Verifier::new(policy, replay_cache_arg(replay_cache)?, threads)
+            .py()?
+            .with_block_cache(block_cache_arg(block_cache)?);
         if let Some(blocks) = revoked_blocks.filter(|b| !b.is_none()) {
             for id in blocks.try_iter()? {
                 verifier.revoke_block(block_id(&id?)?);
@@ -399,12 +418,25 @@ impl PyVerifier {
         d.set_item("requests", s.requests)?;
         d.set_item("accepted", s.accepted)?;
         d.set_item("signatures", s.signatures)?;
+        d.set_item("cache_hits", s.cache_hits)?;
         let refused = pyo3::types::PyDict::new(py);
         for (reason, n) in s.refused {
             refused.set_item(reason.code(), n)?;
         }
         d.set_item("refused", refused)?;
         Ok(d)
+    }
+
+    /// Forgets every verified block signature (the process-wide cache of
+    /// decoded public keys is cleared by `chainproof.clear_key_cache`).
+    fn clear_block_cache(&self) {
+        self.inner.block_cache().clear();
+    }
+
+    /// The most block signatures the verified-block cache holds (0: off).
+    #[getter]
+    fn block_cache_capacity(&self) -> usize {
+        self.inner.block_cache().capacity()
     }
 
     /// The number of worker threads.

@@ -39,4 +39,4 @@ pub use cache::{
 pub use ed25519::{
     check_public_key, verify, SignatureItem, SigningKey, PUBLIC_KEY_LEN, SEED_LEN, SIGNATURE_LEN,
 };
-pub use parallel::verify_batch_parallel;
+pub use parallel::{verify_batch_on, verify_batch_parallel, Threads};
