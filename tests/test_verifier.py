@@ -1108,6 +1108,8 @@ POOL = _pool()
 SINGLE = verifier()
 BATCH_1 = verifier(threads=1)
 BATCH_2 = verifier(threads=2)
+#: The others keep their verified-block caches warm across examples; this one has none.
+UNCACHED = verifier(block_cache=False)
 
 
 def _summary(v: cp.Verdict) -> tuple[bool, str | None, int | None, str, Any]:
@@ -1140,9 +1142,11 @@ def test_batch_verdicts_equal_single_verdicts(indices: list[int]) -> None:
     ]
     one = [_summary(v) for v in BATCH_1.verify_batch(items, now=NOW)]
     two = [_summary(v) for v in BATCH_2.verify_batch(iter(items), now=NOW)]
+    uncached = [_summary(v) for v in UNCACHED.verify_batch(items, now=NOW)]
     assert len(one) == len(items)
     assert one == singles
     assert two == singles
+    assert uncached == singles
     # With replay protection on, a batch behaves like the same requests verified one by one in order.
     sequential, batched = verifier(replay_cache=True, threads=1), verifier(replay_cache=True, threads=2)
     one_by_one = [
