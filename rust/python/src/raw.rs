@@ -80,7 +80,11 @@ fn object_rows(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Rows> {
 fn fixed_rows(obj: &Bound<'_, PyAny>, name: &str, width: usize) -> PyResult<Rows> {
     if is_bytes_like(obj) {
         // One byte string is not n keys, however many bytes it has.
-        return Err(type_error(name, "a sequence of bytes or a uint8 array", obj));
+        return Err(type_error(
+            name,
+            "a sequence of bytes or a uint8 array",
+            obj,
+        ));
     }
     let Some(buffer) = uint8_buffer(obj, name)? else {
         return object_rows(obj, name);
@@ -98,10 +102,7 @@ fn fixed_rows(obj: &Bound<'_, PyAny>, name: &str, width: usize) -> PyResult<Rows
 }
 
 /// Messages: a sequence of byte strings, or one buffer cut by `offsets`.
-fn message_rows(
-    obj: &Bound<'_, PyAny>,
-    offsets: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Rows> {
+fn message_rows(obj: &Bound<'_, PyAny>, offsets: Option<&Bound<'_, PyAny>>) -> PyResult<Rows> {
     let offsets = offsets.filter(|o| !o.is_none());
     let buffer = if obj.is_instance_of::<PyBytes>() {
         None
@@ -121,11 +122,7 @@ fn message_rows(
     let data: PyBackedBytes = match buffer {
         // bytes cannot change: borrowed.
         None if obj.is_instance_of::<PyBytes>() => obj.extract()?,
-        None => {
-            return Err(invalid(
-                "offsets applies only when messages is one buffer",
-            ))
-        }
+        None => return Err(invalid("offsets applies only when messages is one buffer")),
         // Anything else may change under us once the lock is released.
         Some(buffer) => {
             if buffer.dimensions() != 1 {
@@ -178,7 +175,11 @@ fn uint8_buffer(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Option<PyBuffer<
         return Ok(None);
     }
     if obj.is_instance_of::<PyString>() {
-        return Err(type_error(name, "a sequence of bytes or a uint8 array", obj));
+        return Err(type_error(
+            name,
+            "a sequence of bytes or a uint8 array",
+            obj,
+        ));
     }
     let Ok(buffer) = PyBuffer::<u8>::get(obj) else {
         // No buffer of bytes: a plain iterable, or a buffer of another

@@ -198,7 +198,11 @@ fn block_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
         return Ok(DEFAULT_BLOCK_CACHE);
     };
     if let Ok(flag) = obj.cast::<pyo3::types::PyBool>() {
-        return Ok(if flag.is_true() { DEFAULT_BLOCK_CACHE } else { 0 });
+        return Ok(if flag.is_true() {
+            DEFAULT_BLOCK_CACHE
+        } else {
+            0
+        });
     }
     usize::try_from(u64_arg(obj, "block_cache")?).map_err(|_| invalid("block_cache too large"))
 }

@@ -60,9 +60,7 @@ fn pool_of(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
 pub fn verify_batch_on(items: &[SignatureItem<'_>], threads: Threads) -> Result<Vec<bool>> {
     match threads {
         Threads::AllCores => Ok(verify_batch_parallel(items)),
-        Threads::Exactly(0) => Err(Error::InvalidArgument(
-            "threads must be at least 1".into(),
-        )),
+        Threads::Exactly(0) => Err(Error::InvalidArgument("threads must be at least 1".into())),
         Threads::Exactly(1) => Ok(verify_batch(items)),
         Threads::Exactly(n) => Ok(pool_of(n)?.install(|| verify_batch_parallel(items))),
     }
