@@ -36,8 +36,13 @@ pub struct Stats {
 }
 
 impl Counters {
-    /// Adds one call's verdicts, the number of signatures it checked and
-    /// the number the cache answered.
+    /// Counts one call to `verify` or `verify_batch`.
+    pub fn record_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds verdicts (of one call or one part of a call), the number of
+    /// signatures checked and the number the cache answered.
     pub fn record(&self, verdicts: &[Verdict], signatures: usize, cache_hits: usize) {
         let mut per_reason = [0u64; Reason::ALL.len()];
         let mut accepted = 0u64;
@@ -51,7 +56,6 @@ impl Counters {
                 }
             }
         }
-        self.calls.fetch_add(1, Ordering::Relaxed);
         self.requests
             .fetch_add(verdicts.len() as u64, Ordering::Relaxed);
         self.accepted.fetch_add(accepted, Ordering::Relaxed);
@@ -96,6 +100,7 @@ mod tests {
             Verdict::Refused(Refusal::at(Reason::Replayed, 1, "y")),
             Verdict::Refused(Refusal::at(Reason::Replayed, 1, "y")),
         ];
+        c.record_call();
         c.record(&verdicts, 7, 2);
         let s = c.snapshot();
         assert_eq!(

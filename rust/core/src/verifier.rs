@@ -246,18 +246,39 @@ impl Verifier {
     /// Verifies many requests at time `now`: one verdict per request, in
     /// input order.
     pub fn verify_batch(&self, requests: Vec<Request>, now: u64) -> Vec<Verdict> {
-        if requests.len() > self.policy.limits.max_batch {
-            let message = format!(
-                "a batch holds at most {} requests",
-                self.policy.limits.max_batch
-            );
-            let verdicts: Vec<Verdict> = requests
-                .iter()
-                .map(|_| Verdict::Refused(Refusal::whole(Reason::LimitExceeded, message.clone())))
-                .collect();
-            self.counters.record(&verdicts, 0, 0);
-            return verdicts;
+        if let Some(refused) = self.start_batch(requests.len()) {
+            return refused;
         }
+        self.verify_part(requests, now)
+    }
+
+    /// Starts a batch of `total` requests that the caller will pass in
+    /// parts, in order, to [`Verifier::verify_part`] (a front end does this
+    /// to keep memory bounded: one part's decoded tokens at a time). Counts
+    /// the call; returns the verdicts for the whole batch, all
+    /// `LIMIT_EXCEEDED` and counted, when it is over the batch limit.
+    ///
+    /// Parts of one batch behave exactly as the whole batch would: replay is
+    /// applied in input order across parts.
+    pub fn start_batch(&self, total: usize) -> Option<Vec<Verdict>> {
+        self.counters.record_call();
+        if total <= self.policy.limits.max_batch {
+            return None;
+        }
+        let message = format!(
+            "a batch holds at most {} requests",
+            self.policy.limits.max_batch
+        );
+        let verdicts: Vec<Verdict> = (0..total)
+            .map(|_| Verdict::Refused(Refusal::whole(Reason::LimitExceeded, message.clone())))
+            .collect();
+        self.counters.record(&verdicts, 0, 0);
+        Some(verdicts)
+    }
+
+    /// Verifies the next part of a batch started with
+    /// [`Verifier::start_batch`]: one verdict per request, in order.
+    pub fn verify_part(&self, requests: Vec<Request>, now: u64) -> Vec<Verdict> {
         let (mut verdicts, signatures) = self.verify_without_replay(requests, now);
         self.apply_replay_cache(&mut verdicts, now);
         self.counters

@@ -10,6 +10,7 @@ mod gil;
 mod keys;
 mod raw;
 mod token;
+mod verdict;
 mod verifier;
 
 use pyo3::prelude::*;
@@ -22,7 +23,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<token::PyToken>()?;
     m.add_class::<token::PyInvocation>()?;
     m.add_class::<verifier::PyVerifier>()?;
-    m.add_class::<verifier::PyVerdict>()?;
+    m.add_class::<verdict::PyVerdict>()?;
     m.add_class::<verifier::PyLimits>()?;
     m.add_function(wrap_pyfunction!(keys::verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(raw::verify_signatures, m)?)?;

@@ -4,23 +4,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chainproof_core::caps::Purpose;
-use chainproof_core::evidence::evidence_json;
 use chainproof_core::replay::{MemoryReplayCache, ReplayCache, ReplayOutcome};
 use chainproof_core::text::{INVOCATION_PREFIX, TOKEN_PREFIX};
 use chainproof_core::token::sha256;
-use chainproof_core::verdict::Verdict;
 use chainproof_core::verifier::{InvocationInput, Policy, Request, TokenInput, Verifier};
 use chainproof_core::Limits;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyString, PyTuple};
 
-use crate::convert::{
-    bytes_arg, json_to_py, now_or_clock, public_key_arg, str_arg, str_list_arg, u64_arg,
-};
+use crate::convert::{bytes_arg, now_or_clock, public_key_arg, str_arg, str_list_arg, u64_arg};
 use crate::errors::{invalid, type_error, IntoPyResult};
 use crate::gil::without_gil;
 use crate::token::{encoded_arg, Encoded, PyInvocation, PyToken};
+use crate::verdict::PyVerdict;
 
 /// Default bound on the in-memory replay cache.
 const DEFAULT_REPLAY_CAPACITY: usize = 1_000_000;
@@ -158,9 +154,12 @@ impl ReplayCache for PythonReplayCache {
 #[pyclass(module = "chainproof._native", name = "Verifier", frozen)]
 pub struct PyVerifier {
     inner: Arc<Verifier>,
+    /// The policy's limits, shared with accepted verdicts, which decode
+    /// their evidence under them.
+    limits: Arc<Limits>,
 }
 
-fn token_input(obj: &Bound<'_, PyAny>) -> PyResult<TokenInput> {
+pub fn token_input(obj: &Bound<'_, PyAny>) -> PyResult<TokenInput> {
     if let Ok(t) = obj.cast::<PyToken>() {
         return Ok(TokenInput::Decoded(t.get().inner.clone()));
     }
@@ -170,7 +169,7 @@ fn token_input(obj: &Bound<'_, PyAny>) -> PyResult<TokenInput> {
     })
 }
 
-fn invocation_input(obj: &Bound<'_, PyAny>) -> PyResult<InvocationInput> {
+pub fn invocation_input(obj: &Bound<'_, PyAny>) -> PyResult<InvocationInput> {
     if let Ok(i) = obj.cast::<PyInvocation>() {
         return Ok(InvocationInput::Decoded(i.get().inner.clone()));
     }
@@ -186,6 +185,11 @@ fn request_digest(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<[u8; 32]>> 
         Some(r) => Ok(Some(sha256(&bytes_arg(r, "request")?))),
     }
 }
+
+/// Pairs converted and verified at a time by `verify_batch`: enough for
+/// full signature batches on every thread, few enough that one part's
+/// decoded tokens stay in the tens of megabytes.
+const PAIRS_PER_PART: usize = 4096;
 
 /// Verified block signatures a verifier remembers unless told otherwise:
 /// about 100 bytes each, so under 7 MiB.
@@ -330,6 +334,7 @@ impl PyVerifier {
             }
         }
         Ok(PyVerifier {
+            limits: Arc::new(verifier.policy().limits.clone()),
             inner: Arc::new(verifier),
         })
     }
@@ -353,11 +358,15 @@ impl PyVerifier {
         let now = now_or_clock(now)?;
         let verifier = self.inner.clone();
         let verdict = without_gil(py, move || verifier.verify(req, now));
-        Ok(PyVerdict { inner: verdict })
+        Ok(PyVerdict::new(verdict, token, invocation, &self.limits))
     }
 
     /// Verifies many pairs: each item is `(token, invocation)` or
     /// `(token, invocation, request)`. One verdict per item, in order.
+    ///
+    /// The pairs are converted and verified in parts of a few thousand, so
+    /// memory holds one part's decoded tokens at a time however long the
+    /// batch; parts are verified in order, exactly as the whole batch.
     #[pyo3(signature = (pairs, now=None))]
     fn verify_batch(
         &self,
@@ -366,38 +375,54 @@ impl PyVerifier {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyVerdict>> {
         let now = now_or_clock(now)?;
-        let mut requests = Vec::new();
+        let mut items = Vec::new();
         for item in pairs
             .try_iter()
             .map_err(|_| type_error("pairs", "an iterable of pairs", pairs))?
         {
             let item = item?;
-            let tuple = item
-                .cast::<PyTuple>()
-                .map_err(|_| type_error("pairs", "(token, invocation) tuples", &item))?;
-            let request = match tuple.len() {
-                2 => None,
-                3 => Some(tuple.get_item(2)?),
-                _ => {
-                    return Err(type_error(
-                        "pairs",
-                        "(token, invocation[, request]) tuples",
-                        &item,
-                    ))
-                }
+            let Ok(tuple) = item.cast::<PyTuple>().cloned() else {
+                return Err(type_error("pairs", "(token, invocation) tuples", &item));
             };
-            requests.push(Request {
-                token: token_input(&tuple.get_item(0)?)?,
-                invocation: invocation_input(&tuple.get_item(1)?)?,
-                request_digest: request_digest(request.as_ref())?,
-            });
+            if tuple.len() != 2 && tuple.len() != 3 {
+                return Err(type_error(
+                    "pairs",
+                    "(token, invocation[, request]) tuples",
+                    &tuple,
+                ));
+            }
+            items.push(tuple);
         }
-        let verifier = self.inner.clone();
-        let verdicts = without_gil(py, move || verifier.verify_batch(requests, now));
-        Ok(verdicts
-            .into_iter()
-            .map(|inner| PyVerdict { inner })
-            .collect())
+        if let Some(refused) = self.inner.start_batch(items.len()) {
+            return Ok(refused.into_iter().map(PyVerdict::refused).collect());
+        }
+        let mut verdicts = Vec::with_capacity(items.len());
+        for part in items.chunks(PAIRS_PER_PART) {
+            let mut requests = Vec::with_capacity(part.len());
+            let mut inputs = Vec::with_capacity(part.len());
+            for tuple in part {
+                let (token, invocation) = (tuple.get_item(0)?, tuple.get_item(1)?);
+                let request = match tuple.len() {
+                    3 => Some(tuple.get_item(2)?),
+                    _ => None,
+                };
+                requests.push(Request {
+                    token: token_input(&token)?,
+                    invocation: invocation_input(&invocation)?,
+                    request_digest: request_digest(request.as_ref())?,
+                });
+                inputs.push((token, invocation));
+            }
+            let verifier = self.inner.clone();
+            let part_verdicts = without_gil(py, move || verifier.verify_part(requests, now));
+            verdicts.extend(
+                part_verdicts
+                    .into_iter()
+                    .zip(&inputs)
+                    .map(|(v, (t, i))| PyVerdict::new(v, t, i, &self.limits)),
+            );
+        }
+        Ok(verdicts)
     }
 
     /// Revokes a block id (16 bytes) and so every block below it.
@@ -478,92 +503,6 @@ fn non_empty(purposes: Vec<String>) -> PyResult<Vec<String>> {
 fn block_id(obj: &Bound<'_, PyAny>) -> PyResult<[u8; 16]> {
     let raw = bytes_arg(obj, "block_id")?;
     <[u8; 16]>::try_from(raw.as_slice()).map_err(|_| invalid("a block id is 16 bytes"))
-}
-
-/// The outcome of one verification.
-#[pyclass(module = "chainproof._native", name = "Verdict", frozen)]
-pub struct PyVerdict {
-    inner: Verdict,
-}
-
-fn json_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    static JSON: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    JSON.get_or_try_init(py, || py.import("json").map(|m| m.unbind()))
-        .map(|m| m.bind(py))
-}
-
-#[pymethods]
-impl PyVerdict {
-    /// Whether the request was accepted.
-    #[getter]
-    fn ok(&self) -> bool {
-        self.inner.ok()
-    }
-
-    /// The stable reason code, `None` when accepted.
-    #[getter]
-    fn reason(&self) -> Option<&'static str> {
-        self.inner.reason().map(|r| r.code())
-    }
-
-    /// The index of the hop at fault (the number of blocks for the
-    /// invocation), `None` when accepted or when no hop is at fault.
-    #[getter]
-    fn hop(&self) -> Option<usize> {
-        self.inner.hop()
-    }
-
-    /// A message for people.
-    #[getter]
-    fn message(&self) -> &str {
-        self.inner.message()
-    }
-
-    /// On acceptance, the chain and the request as data; otherwise `None`.
-    #[getter]
-    fn evidence<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match &self.inner {
-            Verdict::Accepted { token, invocation } => {
-                Ok(Some(json_to_py(py, &evidence_json(token, invocation))?))
-            }
-            Verdict::Refused(_) => Ok(None),
-        }
-    }
-
-    /// The verdict as JSON text: `ok`, `reason`, `hop`, `message`, `evidence`.
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        let dict = self.to_dict(py)?;
-        json_module(py)?.call_method1("dumps", (dict,))?.extract()
-    }
-
-    /// The verdict as a dict.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        d.set_item("ok", self.ok())?;
-        d.set_item("reason", self.reason())?;
-        d.set_item("hop", self.hop())?;
-        d.set_item("message", self.message())?;
-        d.set_item("evidence", self.evidence(py)?)?;
-        Ok(d)
-    }
-
-    fn __bool__(&self) -> bool {
-        self.inner.ok()
-    }
-
-    fn __repr__(&self) -> String {
-        match self.inner.reason() {
-            None => "Verdict(ok=True)".to_string(),
-            Some(r) => format!(
-                "Verdict(ok=False, reason={:?}, hop={}, message={:?})",
-                r.code(),
-                self.inner
-                    .hop()
-                    .map_or("None".to_string(), |h| h.to_string()),
-                self.inner.message()
-            ),
-        }
-    }
 }
 
 /// Every reason code, in check order.
