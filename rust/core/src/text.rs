@@ -35,16 +35,42 @@ pub fn b64url_encode(input: &[u8]) -> String {
     out
 }
 
+/// Marks a byte that is not in the base64url alphabet.
+const NOT_BASE64: u8 = 0xff;
+
+/// Each byte's 6-bit value, or [`NOT_BASE64`]: one load per character on
+/// the hot path of every text-form token.
+static SEXTETS: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => NOT_BASE64,
+        };
+        c += 1;
+    }
+    table
+};
+
 fn sextet(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+    match SEXTETS[usize::from(c)] {
+        NOT_BASE64 => None,
+        v => Some(u32::from(v)),
+    }
+}
+
+fn invalid_character(chunk: &[u8]) -> Error {
+    let c = chunk
+        .iter()
+        .find(|c| sextet(**c).is_none())
+        .map_or('?', |c| char::from(*c));
+    Error::Malformed(format!("invalid base64url character {c:?}"))
 }
 
 /// Decodes unpadded base64url, refusing padding, foreign characters, an
@@ -57,12 +83,24 @@ pub fn b64url_decode(input: &str) -> Result<Vec<u8>> {
         ));
     }
     let mut out = Vec::with_capacity(raw.len() / 4 * 3 + 2);
-    for chunk in raw.chunks(4) {
+    let whole = raw.len() / 4 * 4;
+    let (body, tail) = raw.split_at(whole);
+    // Whole groups of four characters have no unused bits.
+    for chunk in body.chunks_exact(4) {
+        let [a, b, c, d] =
+            [chunk[0], chunk[1], chunk[2], chunk[3]].map(|x| SEXTETS[usize::from(x)]);
+        // Sextets are below 64; NOT_BASE64 has the top bits set.
+        if (a | b | c | d) & 0xc0 != 0 {
+            return Err(invalid_character(chunk));
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    if !tail.is_empty() {
+        let chunk = tail;
         let mut n = 0u32;
         for (i, c) in chunk.iter().enumerate() {
-            let v = sextet(*c).ok_or_else(|| {
-                Error::Malformed(format!("invalid base64url character {:?}", char::from(*c)))
-            })?;
+            let v = sextet(*c).ok_or_else(|| invalid_character(chunk))?;
             n |= v << (18 - 6 * i);
         }
         let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
@@ -131,6 +169,31 @@ mod tests {
         assert!(b64url_decode("Zm-").is_err());
         assert!(b64url_decode("Zh").is_err());
         assert_eq!(b64url_decode("Zg").unwrap(), b"f");
+    }
+
+    #[test]
+    fn every_foreign_byte_is_refused_in_every_position() {
+        let valid = b64url_encode(b"abcdefghi"); // 12 characters: whole groups only
+        let alphabet = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        for c in (0..=255u8).filter(|c| !alphabet(*c)) {
+            for pos in 0..valid.len() {
+                let mut text = valid.clone().into_bytes();
+                text[pos] = c;
+                // Not UTF-8 for bytes >= 0x80: go through the lossy form,
+                // which replaces them with a character outside the alphabet.
+                let text = String::from_utf8_lossy(&text).into_owned();
+                assert!(b64url_decode(&text).is_err(), "byte {c:#x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_matches_the_alphabet() {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (value, c) in alphabet.iter().enumerate() {
+            assert_eq!(sextet(*c), Some(value as u32));
+        }
+        assert_eq!((0..=255u8).filter(|c| sextet(*c).is_some()).count(), 64);
     }
 
     #[test]
