@@ -12,6 +12,7 @@ pub struct Counters {
     requests: AtomicU64,
     accepted: AtomicU64,
     signatures: AtomicU64,
+    cache_hits: AtomicU64,
     refused: [AtomicU64; Reason::ALL.len()],
 }
 
@@ -26,14 +27,18 @@ pub struct Stats {
     pub accepted: u64,
     /// Signatures checked (blocks and invocations of decoded requests).
     pub signatures: u64,
+    /// Block signatures answered by the verified-block cache instead of
+    /// being checked again.
+    pub cache_hits: u64,
     /// Requests refused, per reason, in check order; reasons never seen are
     /// included with zero so the shape is stable.
     pub refused: Vec<(Reason, u64)>,
 }
 
 impl Counters {
-    /// Adds one call's verdicts and the number of signatures it checked.
-    pub fn record(&self, verdicts: &[Verdict], signatures: usize) {
+    /// Adds one call's verdicts, the number of signatures it checked and
+    /// the number the cache answered.
+    pub fn record(&self, verdicts: &[Verdict], signatures: usize, cache_hits: usize) {
         let mut per_reason = [0u64; Reason::ALL.len()];
         let mut accepted = 0u64;
         for v in verdicts {
@@ -52,6 +57,8 @@ impl Counters {
         self.accepted.fetch_add(accepted, Ordering::Relaxed);
         self.signatures
             .fetch_add(signatures as u64, Ordering::Relaxed);
+        self.cache_hits
+            .fetch_add(cache_hits as u64, Ordering::Relaxed);
         for (counter, n) in self.refused.iter().zip(per_reason) {
             if n > 0 {
                 counter.fetch_add(n, Ordering::Relaxed);
@@ -66,6 +73,7 @@ impl Counters {
             requests: self.requests.load(Ordering::Relaxed),
             accepted: self.accepted.load(Ordering::Relaxed),
             signatures: self.signatures.load(Ordering::Relaxed),
+            cache_hits: self.cache_hits.load(Ordering::Relaxed),
             refused: Reason::ALL
                 .iter()
                 .zip(&self.refused)
@@ -88,11 +96,11 @@ mod tests {
             Verdict::Refused(Refusal::at(Reason::Replayed, 1, "y")),
             Verdict::Refused(Refusal::at(Reason::Replayed, 1, "y")),
         ];
-        c.record(&verdicts, 7);
+        c.record(&verdicts, 7, 2);
         let s = c.snapshot();
         assert_eq!(
-            (s.calls, s.requests, s.accepted, s.signatures),
-            (1, 3, 0, 7)
+            (s.calls, s.requests, s.accepted, s.signatures, s.cache_hits),
+            (1, 3, 0, 7, 2)
         );
         let get = |r: Reason| s.refused.iter().find(|(x, _)| *x == r).map(|(_, n)| *n);
         assert_eq!(get(Reason::Malformed), Some(1));

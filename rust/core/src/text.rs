@@ -35,16 +35,22 @@ pub fn b64url_encode(input: &[u8]) -> String {
     out
 }
 
+/// The value of each base64url character, 0xff for every other byte.
+const SEXTETS: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn sextet(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+    match SEXTETS[usize::from(c)] {
+        0xff => None,
+        v => Some(u32::from(v)),
+    }
 }
 
 /// Decodes unpadded base64url, refusing padding, foreign characters, an
@@ -56,30 +62,46 @@ pub fn b64url_decode(input: &str) -> Result<Vec<u8>> {
             "base64url text has an impossible length".into(),
         ));
     }
-    let mut out = Vec::with_capacity(raw.len() / 4 * 3 + 2);
-    for chunk in raw.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            let v = sextet(*c).ok_or_else(|| {
-                Error::Malformed(format!("invalid base64url character {:?}", char::from(*c)))
-            })?;
-            n |= v << (18 - 6 * i);
+    let invalid =
+        |c: u8| Error::Malformed(format!("invalid base64url character {:?}", char::from(c)));
+    let mut chunks = raw.chunks_exact(4);
+    let full = raw.len() / 4;
+    let mut out = Vec::with_capacity(full * 3 + 2);
+    out.resize(full * 3, 0);
+    // Whole chunks straight into place: no per-byte capacity checks.
+    for (chunk, dst) in chunks.by_ref().zip(out.chunks_exact_mut(3)) {
+        let [a, b, c, d] =
+            [chunk[0], chunk[1], chunk[2], chunk[3]].map(|x| SEXTETS[usize::from(x)]);
+        if a.max(b).max(c).max(d) > 63 {
+            let bad = chunk
+                .iter()
+                .copied()
+                .find(|x| sextet(*x).is_none())
+                .unwrap_or(b'?');
+            return Err(invalid(bad));
         }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        let keep = chunk.len() - 1;
+        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+        dst.copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut n = 0u32;
+        for (i, c) in rest.iter().enumerate() {
+            n |= sextet(*c).ok_or_else(|| invalid(*c))? << (18 - 6 * i);
+        }
+        let keep = rest.len() - 1;
         // The bits below the last whole byte must be zero: otherwise several
         // texts would decode to the same bytes.
-        let unused_mask = match keep {
-            1 => 0xffff,
-            2 => 0xff,
-            _ => 0,
-        };
+        let unused_mask = if keep == 1 { 0xffff } else { 0xff };
         if n & unused_mask != 0 {
             return Err(Error::Malformed(
                 "base64url text has non-zero trailing bits".into(),
             ));
         }
-        out.extend_from_slice(bytes.get(..keep).unwrap_or(&[]));
+        out.push((n >> 16) as u8);
+        if keep == 2 {
+            out.push((n >> 8) as u8);
+        }
     }
     Ok(out)
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::caps::{authorize, Check, Purpose};
 use crate::chain;
-use crate::crypto::{self, SignatureItem};
+use crate::crypto::{self, SignatureCache, SignatureItem};
 use crate::error::{Error, Result};
 use crate::invocation::{Invocation, INVOCATION_DOMAIN};
 use crate::limits::Limits;
@@ -33,9 +33,6 @@ const REPLAY_DOMAIN: &[u8] = b"chainproof/v1/replay\x00";
 const PARALLEL_FROM_ITEMS: usize = 8;
 /// Requests per parallel task when decoding and evaluating.
 const ITEMS_PER_TASK: usize = 16;
-/// Below this many signatures they are checked as one batch on the calling
-/// thread (the parallel split makes chunks of at least 64 anyway).
-const PARALLEL_FROM_SIGNATURES: usize = 128;
 
 /// What a verifier accepts. Immutable once the verifier is built; the
 /// revocation set is the only state that changes at run time.
@@ -130,6 +127,7 @@ pub struct Verifier {
     revocations: RwLock<Revocations>,
     replay: Option<Arc<dyn ReplayCache>>,
     pool: rayon::ThreadPool,
+    block_cache: SignatureCache,
     counters: Counters,
 }
 
@@ -139,8 +137,15 @@ impl std::fmt::Debug for Verifier {
             .field("policy", &self.policy)
             .field("replay_cache", &self.replay.is_some())
             .field("threads", &self.pool.current_num_threads())
+            .field("block_cache", &self.block_cache.capacity())
             .finish()
     }
+}
+
+/// Signatures checked and answered by the block cache in one call.
+struct SignatureCounts {
+    checked: usize,
+    cache_hits: usize,
 }
 
 struct Prepared {
@@ -182,8 +187,28 @@ impl Verifier {
             revocations: RwLock::new(Revocations::default()),
             replay,
             pool,
+            block_cache: SignatureCache::new(0),
             counters: Counters::default(),
         })
+    }
+
+    /// This verifier with a verified-block cache of `capacity` block
+    /// signatures (0, the default, turns it off).
+    ///
+    /// A gateway sees the same delegation prefix on request after request;
+    /// with the cache, a block whose exact signed bytes already verified
+    /// under the same key and signature is not checked again, so a warm
+    /// request costs about one signature check, the invocation's. Only the
+    /// signature check is skipped: linkage, trust, revocation, time,
+    /// attenuation and everything else are evaluated on every request.
+    pub fn with_block_cache(mut self, capacity: usize) -> Verifier {
+        self.block_cache = SignatureCache::new(capacity);
+        self
+    }
+
+    /// The verified-block cache.
+    pub fn block_cache(&self) -> &SignatureCache {
+        &self.block_cache
     }
 
     /// The policy.
@@ -230,12 +255,13 @@ impl Verifier {
                 .iter()
                 .map(|_| Verdict::Refused(Refusal::whole(Reason::LimitExceeded, message.clone())))
                 .collect();
-            self.counters.record(&verdicts, 0);
+            self.counters.record(&verdicts, 0, 0);
             return verdicts;
         }
         let (mut verdicts, signatures) = self.verify_without_replay(requests, now);
         self.apply_replay_cache(&mut verdicts, now);
-        self.counters.record(&verdicts, signatures);
+        self.counters
+            .record(&verdicts, signatures.checked, signatures.cache_hits);
         verdicts
     }
 
@@ -244,8 +270,12 @@ impl Verifier {
         self.counters.snapshot()
     }
 
-    /// The verdicts before replay checking, and the number of signatures checked.
-    fn verify_without_replay(&self, requests: Vec<Request>, now: u64) -> (Vec<Verdict>, usize) {
+    /// The verdicts before replay checking, and the signature counts.
+    fn verify_without_replay(
+        &self,
+        requests: Vec<Request>,
+        now: u64,
+    ) -> (Vec<Verdict>, SignatureCounts) {
         let limits = &self.policy.limits;
         // Decoded inputs were built or decoded under the default limits (all
         // the bindings use them); under any tighter limit they are decoded
@@ -292,38 +322,52 @@ impl Verifier {
     }
 
     /// Checks every signature of every decoded pair in strict batches (spread
-    /// over the pool when there are enough); returns, per pair, one flag per
-    /// block plus one for the invocation (empty for pairs that did not
-    /// decode), and the number of signatures checked.
+    /// over the pool when there are enough, block signatures through the
+    /// verified-block cache); returns, per pair, one flag per block plus one
+    /// for the invocation (empty for pairs that did not decode), and the
+    /// signature counts.
     fn verify_all_signatures(
         &self,
         prepared: &[std::result::Result<Prepared, Refusal>],
-    ) -> (Vec<Vec<bool>>, usize) {
+    ) -> (Vec<Vec<bool>>, SignatureCounts) {
         let mut items = Vec::new();
+        // Invocations are signed once and used once: caching them would only
+        // push out blocks.
+        let mut is_block = Vec::new();
         let mut counts = Vec::with_capacity(prepared.len());
         for p in prepared {
             match p {
                 Ok(p) => {
                     let before = items.len();
                     items.extend(signature_items(p));
+                    is_block.resize(items.len() - 1, true);
+                    is_block.push(false);
                     counts.push(items.len() - before);
                 }
                 Err(_) => counts.push(0),
             }
         }
-        let results = if items.len() < PARALLEL_FROM_SIGNATURES {
-            crypto::verify_batch(&items)
+        let cacheable = |i: usize| is_block.get(i).copied().unwrap_or(false);
+        let check =
+            || crypto::verify_batch_cached_where(&items, Some(&self.block_cache), cacheable);
+        // A gateway's single request pays no hand-off to the pool.
+        let batch = if items.len() < crypto::PARALLEL_FROM_SIGNATURES {
+            check()
         } else {
-            self.pool.install(|| crypto::verify_batch_parallel(&items))
+            self.pool.install(check)
         };
         let mut out = Vec::with_capacity(prepared.len());
-        let mut rest = results.as_slice();
+        let mut rest = batch.verdicts.as_slice();
         for count in counts {
             let (mine, tail) = rest.split_at(count.min(rest.len()));
             out.push(mine.to_vec());
             rest = tail;
         }
-        (out, items.len())
+        let signature_counts = SignatureCounts {
+            checked: batch.checked,
+            cache_hits: batch.cache_hits,
+        };
+        (out, signature_counts)
     }
 
     fn apply_replay_cache(&self, verdicts: &mut [Verdict], now: u64) {

@@ -187,7 +187,9 @@ fn request_digest(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<[u8; 32]>> 
     }
 }
 
-fn replay_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn ReplayCache>>> {
+pub(crate) fn replay_cache_arg(
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Arc<dyn ReplayCache>>> {
     // Replay protection is on unless explicitly turned off with False.
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Some(Arc::new(MemoryReplayCache::new(

@@ -20,9 +20,8 @@ use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 
-use super::ed25519::{
-    cofactored_equation_holds, decode_point, parse_item, verify, ParsedItem, SignatureItem,
-};
+use super::cache::cached_key_point;
+use super::ed25519::{cofactored_equation_holds, parse_item, verify, ParsedItem, SignatureItem};
 
 /// Bytes of randomness per batch coefficient z_i.
 const COEFFICIENT_BYTES: usize = 16;
@@ -90,7 +89,7 @@ pub(crate) fn prepare(items: &[SignatureItem<'_>]) -> Prepared {
         let decode_key = |bytes: &[u8; 32]| match key_terms.entry(*bytes) {
             Entry::Occupied(known) => *known.get(),
             Entry::Vacant(slot) => {
-                let term = decode_point(bytes).ok().map(|point| {
+                let term = cached_key_point(bytes).map(|point| {
                     key_points.push(point);
                     key_points.len() - 1
                 });

@@ -8,6 +8,7 @@ use curve25519_dalek::traits::IsIdentity;
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use super::cache::cached_key_point;
 use crate::error::{Error, Result};
 
 /// Length in bytes of an encoded Ed25519 public key.
@@ -159,7 +160,7 @@ pub fn check_public_key(bytes: &[u8]) -> Result<()> {
 /// Inputs of any length are accepted: a key or signature of the wrong length
 /// simply gives `false`.
 pub fn verify(item: &SignatureItem<'_>) -> bool {
-    parse_item(item, |key| decode_point(key).ok())
+    parse_item(item, cached_key_point)
         .is_some_and(|p| cofactored_equation_holds(&p.key, &p.r, &p.s, &p.k))
 }
 

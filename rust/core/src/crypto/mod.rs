@@ -23,6 +23,7 @@
 //! prefix-free by the callers.
 
 mod batch;
+mod cache;
 mod ed25519;
 mod parallel;
 
@@ -30,6 +31,11 @@ mod parallel;
 mod tests;
 
 pub use batch::verify_batch;
+pub(crate) use cache::PARALLEL_FROM_SIGNATURES;
+pub use cache::{
+    clear_key_cache, key_cache_len, verify_batch_cached, verify_batch_cached_where, verify_many,
+    CachedBatch, SignatureCache,
+};
 pub use ed25519::{
     check_public_key, verify, SignatureItem, SigningKey, PUBLIC_KEY_LEN, SEED_LEN, SIGNATURE_LEN,
 };
