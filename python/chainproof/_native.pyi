@@ -248,4 +248,108 @@ def verify_signatures(
 
 def clear_key_cache() -> None:
     """Empties the process-wide cache of decoded public keys (benchmarks of cold keys)."""
+
 def reason_codes() -> list[str]: ...
+
+# -- AIP adapter (public as chainproof.aip) ---------------------------------
+
+@final
+class AipRequest:
+    token: str
+    tool: str
+    domain: str | None
+    proof: str | None
+    method: str | None
+    url: str | None
+    def __init__(
+        self,
+        token: str,
+        tool: str,
+        domain: str | None = None,
+        proof: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None: ...
+
+@final
+class AipVerdict:
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def http_status(self) -> int | None: ...
+    @property
+    def link(self) -> int | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> dict[str, Any] | None: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
+
+class AipStats(TypedDict):
+    calls: int
+    requests: int
+    accepted: int
+    refused: dict[str, int]
+    signatures_checked: int
+    link_cache_hits: int
+
+_AipItem = tuple[str, str] | tuple[str, str, str | None] | AipRequest
+
+@final
+class AipVerifier:
+    def __init__(
+        self,
+        trusted_issuers: Mapping[str, PublicKey | _Bytes] | None = None,
+        *,
+        resolve_key_ids: bool = True,
+        require_proof: bool = False,
+        audience: str | None = None,
+        revoked_jtis: Iterable[str] | None = None,
+        revoked_keys: Iterable[PublicKey | _Bytes] | None = None,
+        replay_cache: bool | int | ReplayStore | None = None,
+        proof_max_age: int | None = None,
+        link_cache: bool | int | None = None,
+        threads: int | None = None,
+        max_token_bytes: int | None = None,
+        max_links: int | None = None,
+        max_json_depth: int | None = None,
+        max_json_values: int | None = None,
+        max_list_len: int | None = None,
+        max_proof_bytes: int | None = None,
+        max_batch: int | None = None,
+    ) -> None: ...
+    def verify(
+        self,
+        token: str,
+        tool: str,
+        domain: str | None = None,
+        now: int | None = None,
+        *,
+        proof: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> AipVerdict: ...
+    def verify_batch(self, items: Iterable[_AipItem], now: int | None = None) -> list[AipVerdict]: ...
+    def revoke_jti(self, jti: str) -> None: ...
+    def revoke_key(self, key: PublicKey | _Bytes) -> None: ...
+    def clear_caches(self) -> None: ...
+    def stats(self) -> AipStats: ...
+    @property
+    def threads(self) -> int: ...
+
+def aip_inspect(token: str) -> list[dict[str, Any]]: ...
+def aip_reason_codes() -> list[str]: ...
+def aip_make_proof(
+    holder: SigningKey,
+    token: str,
+    *,
+    method: str | None = None,
+    url: str | None = None,
+    tool: str | None = None,
+    iat: int | None = None,
+    jti: str | None = None,
+) -> str: ...

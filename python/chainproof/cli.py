@@ -680,6 +680,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the built-in payer -> bookkeeper -> banking agent demo")
     p.set_defaults(func=cmd_demo)
+
+    from .cli_aip import add_parser as add_aip_parser  # imports this module: kept local
+
+    add_aip_parser(sub)
     return parser
 
 

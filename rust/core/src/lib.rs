@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aip;
 pub mod bounded;
 pub mod caps;
 pub mod cbor;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod evidence;
 pub mod invocation;
 pub mod json;
+pub mod json_parse;
 pub mod limits;
 pub mod mint;
 pub mod replay;

@@ -4,6 +4,7 @@
 //! rule is in the core crate.
 #![forbid(unsafe_code)]
 
+mod aip;
 mod convert;
 mod errors;
 mod gil;
@@ -29,6 +30,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(raw::verify_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(keys::clear_key_cache, m)?)?;
     m.add_function(wrap_pyfunction!(verifier::reason_codes, m)?)?;
+    m.add_class::<aip::PyAipVerifier>()?;
+    m.add_class::<aip::PyAipVerdict>()?;
+    m.add_class::<aip::PyAipRequest>()?;
+    m.add_function(wrap_pyfunction!(aip::aip_inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(aip::aip_reason_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(aip::aip_make_proof, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -211,7 +211,9 @@ fn block_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
     usize::try_from(u64_arg(obj, "block_cache")?).map_err(|_| invalid("block_cache too large"))
 }
 
-fn replay_cache_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn ReplayCache>>> {
+pub(crate) fn replay_cache_arg(
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Arc<dyn ReplayCache>>> {
     // Replay protection is on unless explicitly turned off with False.
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Some(Arc::new(MemoryReplayCache::new(
