@@ -9,16 +9,22 @@ use super::batch::verify_batch;
 use super::ed25519::SignatureItem;
 use crate::error::{Error, Result};
 
-/// Below this many signatures per task a split costs more than it saves.
+/// Below this many signatures per task a split costs more than it saves
+/// (the per-signature cost is flat from 16 to 64 and rises steeply below
+/// 16; docs/BENCHMARKS.md has the curve).
 const MIN_SIGNATURES_PER_TASK: usize = 64;
+/// Above this many signatures one multiscalar multiplication gets slower
+/// per signature again (its tables outgrow the caches: 4,096 costs 9% more
+/// per signature than 2,048 on the project's machine).
+const MAX_SIGNATURES_PER_TASK: usize = 2048;
 
-/// [`verify_batch`] over chunks, one per thread of the current rayon pool:
-/// one bool per item, in order, equal to per-item verification.
+/// [`verify_batch`] over chunks, at least one per thread of the current
+/// rayon pool: one bool per item, in order, equal to per-item verification.
 pub fn verify_batch_parallel(items: &[SignatureItem<'_>]) -> Vec<bool> {
     let per_task = items
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
-        .max(MIN_SIGNATURES_PER_TASK);
+        .clamp(MIN_SIGNATURES_PER_TASK, MAX_SIGNATURES_PER_TASK);
     items
         .par_chunks(per_task)
         .flat_map_iter(verify_batch)
@@ -61,7 +67,10 @@ pub fn verify_batch_on(items: &[SignatureItem<'_>], threads: Threads) -> Result<
     match threads {
         Threads::AllCores => Ok(verify_batch_parallel(items)),
         Threads::Exactly(0) => Err(Error::InvalidArgument("threads must be at least 1".into())),
-        Threads::Exactly(1) => Ok(verify_batch(items)),
+        Threads::Exactly(1) => Ok(items
+            .chunks(MAX_SIGNATURES_PER_TASK)
+            .flat_map(verify_batch)
+            .collect()),
         Threads::Exactly(n) => Ok(pool_of(n)?.install(|| verify_batch_parallel(items))),
     }
 }
