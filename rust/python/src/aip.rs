@@ -172,6 +172,10 @@ impl PyAipVerdict {
     }
 }
 
+/// Requests converted and verified at a time by `verify_batch`: enough for
+/// full signature batches on every thread, few enough to bound memory.
+const REQUESTS_PER_PART: usize = 4096;
+
 /// Verifies AIP tokens natively with the reference SDK's verdicts.
 #[pyclass(module = "chainproof._native", name = "AipVerifier", frozen)]
 pub struct PyAipVerifier {
@@ -361,16 +365,32 @@ impl PyAipVerifier {
         let iter = items
             .try_iter()
             .map_err(|_| type_error("items", "an iterable of requests", items))?;
-        let mut requests = Vec::with_capacity(items.len().unwrap_or(0));
+        let mut pending = Vec::with_capacity(items.len().unwrap_or(0));
         for item in iter {
-            requests.push(request_item(&item?)?);
+            pending.push(item?);
         }
-        let verifier = self.inner.clone();
-        let verdicts = without_gil(py, move || verifier.verify_batch(requests, now));
-        Ok(verdicts
-            .into_iter()
-            .map(|inner| PyAipVerdict { inner })
-            .collect())
+        if let Some(refused) = self.inner.start_batch(pending.len()) {
+            return Ok(refused
+                .into_iter()
+                .map(|inner| PyAipVerdict { inner })
+                .collect());
+        }
+        // In parts, so that one part's parsed links are alive at a time.
+        let mut verdicts = Vec::with_capacity(pending.len());
+        for part in pending.chunks(REQUESTS_PER_PART) {
+            let requests = part
+                .iter()
+                .map(request_item)
+                .collect::<PyResult<Vec<_>>>()?;
+            let verifier = self.inner.clone();
+            let part_verdicts = without_gil(py, move || verifier.verify_part(requests, now));
+            verdicts.extend(
+                part_verdicts
+                    .into_iter()
+                    .map(|inner| PyAipVerdict { inner }),
+            );
+        }
+        Ok(verdicts)
     }
 
     /// Revokes a link `jti`.

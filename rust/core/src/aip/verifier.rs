@@ -343,24 +343,41 @@ impl AipVerifier {
 
     /// Verifies many requests at `now`: one verdict per request, in order.
     pub fn verify_batch(&self, requests: Vec<AipRequest>, now: i64) -> Vec<AipVerdict> {
-        self.counters.calls.fetch_add(1, Ordering::Relaxed);
-        if requests.len() > self.policy.limits.max_batch {
-            let message = format!(
-                "a batch holds at most {} requests",
-                self.policy.limits.max_batch
-            );
-            let verdicts: Vec<AipVerdict> = requests
-                .iter()
-                .map(|_| {
-                    AipVerdict::Refused(AipRefusal::whole(
-                        AipReason::TokenMalformed,
-                        message.clone(),
-                    ))
-                })
-                .collect();
-            self.record(&verdicts);
-            return verdicts;
+        if let Some(refused) = self.start_batch(requests.len()) {
+            return refused;
         }
+        self.verify_part(requests, now)
+    }
+
+    /// Starts a batch of `total` requests that the caller passes in parts,
+    /// in order, to [`AipVerifier::verify_part`], so that memory holds one
+    /// part at a time. Counts the call; returns the verdicts for the whole
+    /// batch (all refused, and counted) when it is over the batch limit.
+    pub fn start_batch(&self, total: usize) -> Option<Vec<AipVerdict>> {
+        self.counters.calls.fetch_add(1, Ordering::Relaxed);
+        if total <= self.policy.limits.max_batch {
+            return None;
+        }
+        let message = format!(
+            "a batch holds at most {} requests",
+            self.policy.limits.max_batch
+        );
+        let verdicts: Vec<AipVerdict> = (0..total)
+            .map(|_| {
+                AipVerdict::Refused(AipRefusal::whole(
+                    AipReason::TokenMalformed,
+                    message.clone(),
+                ))
+            })
+            .collect();
+        self.record(&verdicts);
+        Some(verdicts)
+    }
+
+    /// Verifies the next part of a batch started with
+    /// [`AipVerifier::start_batch`]: one verdict per request, in order;
+    /// proof replay is applied in input order across parts.
+    pub fn verify_part(&self, requests: Vec<AipRequest>, now: i64) -> Vec<AipVerdict> {
         let items = self.map_items(requests, |r| self.prepare(r));
         let (slots, sig_ok) = self.check_signatures(&items);
         let outcomes = {
