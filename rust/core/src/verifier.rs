@@ -286,6 +286,13 @@ impl Verifier {
         verdicts
     }
 
+    /// Drops `garbage` on this verifier's thread pool, not the calling
+    /// thread: freeing thousands of decoded tokens is work a front end
+    /// should not do while its caller waits.
+    pub fn dispose<T: Send + 'static>(&self, garbage: T) {
+        self.pool.spawn(move || drop(garbage));
+    }
+
     /// What this verifier has done so far.
     pub fn stats(&self) -> Stats {
         self.counters.snapshot()

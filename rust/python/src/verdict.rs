@@ -55,35 +55,78 @@ fn immutable(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_instance_of::<PyString>() || obj.is_exact_instance_of::<PyBytes>()
 }
 
-fn source<T>(obj: &Bound<'_, PyAny>, decoded: Arc<T>, is_object: bool) -> Source<T> {
-    if !is_object && immutable(obj) {
-        Source::Object(obj.clone().unbind())
-    } else {
-        Source::Decoded(decoded)
+/// Which decoded forms an accepted verdict must keep for one input pair:
+/// decided with the lock held, applied without it by [`Slim::from`].
+#[derive(Clone, Copy)]
+pub struct Keep {
+    token: bool,
+    invocation: bool,
+}
+
+impl Keep {
+    /// The decoded forms worth keeping for these inputs: those shared with
+    /// a `Token`/`Invocation` object (free) and those of inputs that could
+    /// change after the call.
+    pub fn for_inputs(token: &Bound<'_, PyAny>, invocation: &Bound<'_, PyAny>) -> Keep {
+        Keep {
+            token: token.is_instance_of::<PyToken>() || !immutable(token),
+            invocation: invocation.is_instance_of::<PyInvocation>() || !immutable(invocation),
+        }
     }
 }
 
+/// A verdict without the decoded forms it does not need, built without the
+/// lock; what it dropped goes to [`Slim::split`]'s garbage.
+pub enum Slim {
+    /// Accepted, with the decoded forms [`Keep`] asked for.
+    Accepted(Option<Arc<Token>>, Option<Arc<Invocation>>),
+    /// Refused.
+    Refused(Refusal),
+}
+
+impl Slim {
+    /// Slims `verdicts` (one per `keep`, in order); returns them and the
+    /// decoded forms no longer needed, for the caller to free elsewhere.
+    pub fn split(verdicts: Vec<Verdict>, keep: &[Keep]) -> (Vec<Slim>, Vec<Verdict>) {
+        let mut garbage = Vec::new();
+        let slim = verdicts
+            .into_iter()
+            .zip(keep)
+            .map(|(verdict, keep)| match verdict {
+                Verdict::Refused(refusal) => Slim::Refused(refusal),
+                Verdict::Accepted { token, invocation } => {
+                    let kept = Slim::Accepted(
+                        keep.token.then(|| Arc::clone(&token)),
+                        keep.invocation.then(|| Arc::clone(&invocation)),
+                    );
+                    garbage.push(Verdict::Accepted { token, invocation });
+                    kept
+                }
+            })
+            .collect();
+        (slim, garbage)
+    }
+}
+
+fn source_of<T>(obj: &Bound<'_, PyAny>) -> Source<T> {
+    Source::Object(obj.clone().unbind())
+}
+
 impl PyVerdict {
-    /// The Python verdict for `verdict`, which the verifier gave for the
-    /// inputs `token` and `invocation` under `limits`.
+    /// The Python verdict for `verdict`, given for the inputs `token` and
+    /// `invocation` under `limits`.
     pub fn new(
-        verdict: Verdict,
+        verdict: Slim,
         token: &Bound<'_, PyAny>,
         invocation: &Bound<'_, PyAny>,
         limits: &Arc<Limits>,
     ) -> PyVerdict {
         let outcome = match verdict {
-            Verdict::Refused(refusal) => Outcome::Refused(refusal),
-            Verdict::Accepted {
-                token: decoded_token,
-                invocation: decoded_invocation,
-            } => Outcome::Accepted {
-                token: source(token, decoded_token, token.is_instance_of::<PyToken>()),
-                invocation: source(
-                    invocation,
-                    decoded_invocation,
-                    invocation.is_instance_of::<PyInvocation>(),
-                ),
+            Slim::Refused(refusal) => Outcome::Refused(refusal),
+            Slim::Accepted(decoded_token, decoded_invocation) => Outcome::Accepted {
+                token: decoded_token.map_or_else(|| source_of(token), Source::Decoded),
+                invocation: decoded_invocation
+                    .map_or_else(|| source_of(invocation), Source::Decoded),
                 limits: Arc::clone(limits),
             },
         };

@@ -7,6 +7,7 @@ use chainproof_core::caps::Purpose;
 use chainproof_core::replay::{MemoryReplayCache, ReplayCache, ReplayOutcome};
 use chainproof_core::text::{INVOCATION_PREFIX, TOKEN_PREFIX};
 use chainproof_core::token::sha256;
+use chainproof_core::verdict::{Reason, Refusal};
 use chainproof_core::verifier::{InvocationInput, Policy, Request, TokenInput, Verifier};
 use chainproof_core::Limits;
 use pyo3::prelude::*;
@@ -16,7 +17,7 @@ use crate::convert::{bytes_arg, now_or_clock, public_key_arg, str_arg, str_list_
 use crate::errors::{invalid, type_error, IntoPyResult};
 use crate::gil::without_gil;
 use crate::token::{encoded_arg, Encoded, PyInvocation, PyToken};
-use crate::verdict::PyVerdict;
+use crate::verdict::{Keep, PyVerdict, Slim};
 
 /// Default bound on the in-memory replay cache.
 const DEFAULT_REPLAY_CAPACITY: usize = 1_000_000;
@@ -358,8 +359,16 @@ impl PyVerifier {
             request_digest: request_digest(request)?,
         };
         let now = now_or_clock(now)?;
+        let keep = [Keep::for_inputs(token, invocation)];
         let verifier = self.inner.clone();
-        let verdict = without_gil(py, move || verifier.verify(req, now));
+        // The decoded forms not kept are freed here, without the lock.
+        let mut slim = without_gil(py, move || {
+            Slim::split(vec![verifier.verify(req, now)], &keep).0
+        });
+        let verdict = slim.pop().unwrap_or(Slim::Refused(Refusal::whole(
+            Reason::Malformed,
+            "no verdict",
+        )));
         Ok(PyVerdict::new(verdict, token, invocation, &self.limits))
     }
 
@@ -402,6 +411,7 @@ impl PyVerifier {
         for part in items.chunks(PAIRS_PER_PART) {
             let mut requests = Vec::with_capacity(part.len());
             let mut inputs = Vec::with_capacity(part.len());
+            let mut keep = Vec::with_capacity(part.len());
             for tuple in part {
                 let (token, invocation) = (tuple.get_item(0)?, tuple.get_item(1)?);
                 let request = match tuple.len() {
@@ -413,10 +423,15 @@ impl PyVerifier {
                     invocation: invocation_input(&invocation)?,
                     request_digest: request_digest(request.as_ref())?,
                 });
+                keep.push(Keep::for_inputs(&token, &invocation));
                 inputs.push((token, invocation));
             }
-            let verifier = self.inner.clone();
-            let part_verdicts = without_gil(py, move || verifier.verify_part(requests, now));
+            let verifier = Arc::clone(&self.inner);
+            let part_verdicts = without_gil(py, move || {
+                let (slim, garbage) = Slim::split(verifier.verify_part(requests, now), &keep);
+                verifier.dispose(garbage);
+                slim
+            });
             verdicts.extend(
                 part_verdicts
                     .into_iter()
