@@ -23,12 +23,9 @@ echo "== mypy --strict"
 echo "== cargo test (core, release)"
 cargo test -p chainproof-core --release
 
-mkdir -p bench-results
 echo "== benchmarks (quick mode: small sizes, few rounds, no targets enforced)"
-CHAINPROOF_BENCH_QUICK=1 "$PY" -m pytest -q -p no:cacheprovider benches \
-    --benchmark-min-rounds=3 --benchmark-max-time=0.05 --benchmark-warmup=off \
-    --benchmark-json=bench-results/quick.json
-"$PY" scripts/bench_table.py bench-results/quick.json | tee bench-results/quick-table.md
+# Writes bench-results/quick.json, quick-memory.json and quick-table.md.
+CHAINPROOF_BENCH_QUICK=1 CHAINPROOF_BENCH_NO_INSTALL=1 PYTHON="$PY" bash scripts/bench.sh
 
 echo "== pytest"
 # The sources live under python/, so `import chainproof` resolves to the
