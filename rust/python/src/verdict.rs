@@ -56,7 +56,7 @@ fn immutable(obj: &Bound<'_, PyAny>) -> bool {
 }
 
 /// Which decoded forms an accepted verdict must keep for one input pair:
-/// decided with the lock held, applied without it by [`Slim::from`].
+/// decided with the lock held, applied without it by [`Slim::split`].
 #[derive(Clone, Copy)]
 pub struct Keep {
     token: bool,
