@@ -8,18 +8,21 @@
 //! (at most `capacity` entries in all), every operation is O(1) and a
 //! lookup takes one short lock on one shard.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::{Mutex, MutexGuard};
 
 /// Shards: enough that the threads of a batch rarely meet on one lock.
 const SHARDS: usize = 16;
 
-/// A bounded map from keys that are already uniformly distributed (hashes,
-/// public keys) to small values.
+/// A bounded map from keys to small values.
 pub struct BoundedMap<K, V> {
     shards: Vec<Mutex<Shard<K, V>>>,
     per_generation: usize,
+    /// Picks the shard: keyed per map, so that keys an attacker chooses
+    /// (public keys) cannot all be steered into one shard.
+    shard_hasher: RandomState,
 }
 
 struct Shard<K, V> {
@@ -27,7 +30,7 @@ struct Shard<K, V> {
     previous: HashMap<K, V>,
 }
 
-impl<K: Eq + Hash + AsRef<[u8]>, V: Clone> BoundedMap<K, V> {
+impl<K: Eq + Hash, V: Clone> BoundedMap<K, V> {
     /// A map holding at most `capacity` entries; 0 makes a map that never
     /// holds anything.
     pub fn new(capacity: usize) -> BoundedMap<K, V> {
@@ -44,6 +47,7 @@ impl<K: Eq + Hash + AsRef<[u8]>, V: Clone> BoundedMap<K, V> {
         BoundedMap {
             shards,
             per_generation,
+            shard_hasher: RandomState::new(),
         }
     }
 
@@ -105,9 +109,8 @@ impl<K: Eq + Hash + AsRef<[u8]>, V: Clone> BoundedMap<K, V> {
     }
 
     fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, V>> {
-        // Keys are hashes or curve points: their first byte is as good as
-        // any hash of them.
-        let index = key.as_ref().first().map_or(0, |b| usize::from(*b)) % SHARDS;
+        // The remainder is below SHARDS, so the cast cannot truncate.
+        let index = (self.shard_hasher.hash_one(key) % SHARDS as u64) as usize;
         lock(&self.shards[index])
     }
 }
@@ -140,10 +143,7 @@ mod tests {
     use super::*;
 
     fn key(i: u32) -> [u8; 4] {
-        // Spread over the shards the way hashes are.
-        let mut k = i.to_le_bytes();
-        k.rotate_left(1);
-        k
+        i.to_le_bytes()
     }
 
     #[test]
@@ -173,6 +173,19 @@ mod tests {
             map.insert(key(i), i);
             assert_eq!(map.get(&key(7)), Some(7), "after {i}");
         }
+    }
+
+    #[test]
+    fn keys_sharing_a_prefix_still_use_the_whole_capacity() {
+        // Chosen keys that agree on their first bytes (as an attacker's
+        // public keys can) must not be confined to one shard's share.
+        let map = BoundedMap::new(1024);
+        for i in 0..1024u32 {
+            let mut k = [0u8; 32];
+            k[28..].copy_from_slice(&i.to_le_bytes());
+            map.insert(k, i);
+        }
+        assert!(map.len() > 512, "only {} of 1024 kept", map.len());
     }
 
     #[test]
