@@ -22,6 +22,7 @@ pub mod json;
 pub mod json_parse;
 pub mod limits;
 pub mod mint;
+mod pool;
 pub mod replay;
 pub mod stats;
 pub mod text;

@@ -11,7 +11,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::caps::{authorize, Check, Purpose};
@@ -27,12 +26,6 @@ use crate::verdict::{Reason, Refusal, Verdict};
 
 /// Domain prefix of replay-cache keys.
 const REPLAY_DOMAIN: &[u8] = b"chainproof/v1/replay\x00";
-
-/// Below this many requests a batch is decoded and evaluated on the calling
-/// thread: handing work to the pool costs more than it saves.
-const PARALLEL_FROM_ITEMS: usize = 8;
-/// Requests per parallel task when decoding and evaluating.
-const ITEMS_PER_TASK: usize = 16;
 
 /// What a verifier accepts. Immutable once the verifier is built; the
 /// revocation set is the only state that changes at run time.
@@ -312,11 +305,12 @@ impl Verifier {
             max_batch: limits.max_batch,
             ..Limits::default()
         });
-        let prepared = self.map_items(requests, |r| prepare(r, limits, recheck));
+        let prepared =
+            crate::pool::map_in_order(&self.pool, requests, |r| prepare(r, limits, recheck));
         let (signature_ok, signatures) = self.verify_all_signatures(&prepared);
         let revocations = self.revocations.read().unwrap_or_else(|p| p.into_inner());
         let pairs: Vec<_> = prepared.into_iter().zip(signature_ok).collect();
-        let verdicts = self.map_items(pairs, |(item, sigs)| match item {
+        let verdicts = crate::pool::map_in_order(&self.pool, pairs, |(item, sigs)| match item {
             Err(refusal) => Verdict::Refused(refusal),
             Ok(p) => match self.evaluate(&p, &sigs, &revocations, now) {
                 Ok(()) => Verdict::Accepted {
@@ -327,26 +321,6 @@ impl Verifier {
             },
         });
         (verdicts, signatures)
-    }
-
-    /// Maps `f` over `items` in input order: on the calling thread for a
-    /// handful of items (a gateway's single request pays no hand-off to the
-    /// pool), over the pool otherwise.
-    fn map_items<T: Send, U: Send>(
-        &self,
-        items: Vec<T>,
-        f: impl Fn(T) -> U + Sync + Send,
-    ) -> Vec<U> {
-        if items.len() < PARALLEL_FROM_ITEMS {
-            return items.into_iter().map(f).collect();
-        }
-        self.pool.install(|| {
-            items
-                .into_par_iter()
-                .with_min_len(ITEMS_PER_TASK)
-                .map(f)
-                .collect()
-        })
     }
 
     /// Checks every signature of every decoded pair in strict batches (spread
@@ -376,14 +350,9 @@ impl Verifier {
             }
         }
         let cacheable = |i: usize| is_block.get(i).copied().unwrap_or(false);
-        let check =
-            || crypto::verify_batch_cached_where(&items, Some(&self.block_cache), cacheable);
-        // A gateway's single request pays no hand-off to the pool.
-        let batch = if items.len() < crypto::PARALLEL_FROM_SIGNATURES {
-            check()
-        } else {
-            self.pool.install(check)
-        };
+        let batch = crate::pool::check_signatures(&self.pool, items.len(), || {
+            crypto::verify_batch_cached_where(&items, Some(&self.block_cache), cacheable)
+        });
         let mut out = Vec::with_capacity(prepared.len());
         let mut rest = batch.verdicts.as_slice();
         for count in counts {

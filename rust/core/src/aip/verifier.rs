@@ -10,8 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use rayon::prelude::*;
-
 use crate::crypto::{check_public_key, verify_batch_cached_where, SignatureCache, SignatureItem};
 use crate::error::{Error, Result};
 use crate::json_parse::MAX_DEPTH;
@@ -25,11 +23,6 @@ use super::eval::{evaluate_chain, evaluate_legacy};
 use super::evidence::AipEvidence;
 use super::jose::Typ;
 use super::keyid::key_of_id;
-
-/// Requests below this count are decoded and evaluated on the calling thread.
-const PARALLEL_FROM_ITEMS: usize = 8;
-/// Requests per parallel task.
-const ITEMS_PER_TASK: usize = 16;
 
 /// Size and count limits. Every one is checked before the work it bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,12 +371,12 @@ impl AipVerifier {
     /// [`AipVerifier::start_batch`]: one verdict per request, in order;
     /// proof replay is applied in input order across parts.
     pub fn verify_part(&self, requests: Vec<AipRequest>, now: i64) -> Vec<AipVerdict> {
-        let items = self.map_items(requests, |r| self.prepare(r));
+        let items = crate::pool::map_in_order(&self.pool, requests, |r| self.prepare(r));
         let (slots, sig_ok) = self.check_signatures(&items);
         let outcomes = {
             let revocations = self.revocations.read().unwrap_or_else(|p| p.into_inner());
             let pairs: Vec<(Item, SigSlots)> = items.into_iter().zip(slots).collect();
-            self.map_items(pairs, |(item, slots)| {
+            crate::pool::map_in_order(&self.pool, pairs, |(item, slots)| {
                 self.evaluate(item, &slots, &sig_ok, &revocations, now)
             })
         };
@@ -412,23 +405,6 @@ impl AipVerifier {
                 }
             }
         }
-    }
-
-    fn map_items<T: Send, U: Send>(
-        &self,
-        items: Vec<T>,
-        f: impl Fn(T) -> U + Sync + Send,
-    ) -> Vec<U> {
-        if items.len() < PARALLEL_FROM_ITEMS {
-            return items.into_iter().map(f).collect();
-        }
-        self.pool.install(|| {
-            items
-                .into_par_iter()
-                .with_min_len(ITEMS_PER_TASK)
-                .map(f)
-                .collect()
-        })
     }
 
     fn claim_limits(&self) -> ClaimLimits {
@@ -558,17 +534,11 @@ impl AipVerifier {
             }
             slots.push(slot);
         }
-        let check = || {
+        let batch = crate::pool::check_signatures(&self.pool, sigs.len(), || {
             verify_batch_cached_where(&sigs, self.cache.as_ref(), |i| {
                 cacheable.get(i).copied().unwrap_or(false)
             })
-        };
-        // A gateway's single request pays no hand-off to the pool.
-        let batch = if sigs.len() < crate::crypto::PARALLEL_FROM_SIGNATURES {
-            check()
-        } else {
-            self.pool.install(check)
-        };
+        });
         self.counters
             .signatures
             .fetch_add(batch.checked as u64, Ordering::Relaxed);
