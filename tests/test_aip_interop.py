@@ -21,6 +21,7 @@ import aip_sdk_cases as sdk
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_aip_vectors import REQUIRED_KINDS
 
 import chainproof as cp
 from chainproof import aip
@@ -29,36 +30,6 @@ REPO = Path(__file__).resolve().parent.parent
 CASES = sdk.build_cases()
 BY_NAME = {c.name: c for c in CASES}
 STATUS_403 = {"aip_scope_insufficient", "aip_budget_exceeded", "aip_depth_exceeded"}
-
-#: What issue 3 asks the interop suite to cover; each kind must have at least one case.
-REQUIRED_KINDS = {
-    "valid",
-    "compact_valid",
-    "widen_tools",
-    "widen_domains",
-    "widen_budget",
-    "widen_expiry",
-    "principal_change",
-    "max_depth_on_link",
-    "depth_exceeded",
-    "empty_context",
-    "wrong_prev",
-    "iss_not_prev_sub",
-    "wrong_signer",
-    "tamper_payload",
-    "tamper_header",
-    "tamper_signature",
-    "wrong_root_key",
-    "unknown_issuer",
-    "expired",
-    "tool_not_covered",
-    "domain_not_covered",
-    "malformed_encoding",
-    "malformed_claims",
-    "padding",
-    "duplicate_member",
-    "header",
-}
 
 
 def trust_key(trusted: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
