@@ -280,10 +280,11 @@ impl Verifier {
     }
 
     /// Drops `garbage` on this verifier's thread pool, not the calling
-    /// thread: freeing thousands of decoded tokens is work a front end
-    /// should not do while its caller waits.
-    pub fn dispose<T: Send + 'static>(&self, garbage: T) {
-        self.pool.spawn(move || drop(garbage));
+    /// thread, and returns when it is done: freeing thousands of decoded
+    /// tokens is native work, which should not run on a thread the caller
+    /// accounts as its own, nor outlive the call it belongs to.
+    pub fn dispose<T: Send>(&self, garbage: T) {
+        self.pool.install(move || drop(garbage));
     }
 
     /// What this verifier has done so far.
