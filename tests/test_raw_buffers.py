@@ -164,3 +164,18 @@ def test_bad_thread_counts_raise(threads: Any) -> None:
     pks, msgs, sigs = items(2)
     with pytest.raises(cp.ChainproofError):
         cp.verify_signatures(pks, msgs, sigs, threads=threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batches_longer_than_one_task_name_every_bad_signature(threads: int) -> None:
+    # Past 2,048 signatures a batch is split into several multiscalar checks
+    # (on one thread too): a bad signature in any of them must be named.
+    n = 2048 * 2 + 5
+    signer = key(4321)
+    msgs = [i.to_bytes(4, "little") for i in range(n)]
+    sigs = [signer.sign(m) for m in msgs]
+    bad = {0, 2047, 2048, 4095, n - 1}
+    for i in bad:
+        sigs[i] = bytes([sigs[i][0] ^ 1]) + sigs[i][1:]
+    pks = [bytes(signer.public_key)] * n
+    assert cp.verify_signatures(pks, msgs, sigs, threads=threads) == [i not in bad for i in range(n)]
